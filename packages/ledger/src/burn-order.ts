@@ -1,0 +1,51 @@
+import type { Instant, Lot, LotKind, WorkspacePolicy } from './types.js';
+
+/** The order kinds are consumed in (SPEC §3). */
+export const LOT_KIND_ORDER: readonly LotKind[] = Object.freeze([
+  'promotional',
+  'included',
+  'support',
+  'purchased',
+]);
+
+const kindRank: Record<LotKind, number> = { promotional: 0, included: 1, support: 2, purchased: 3 };
+
+/**
+ * Total, stable burn order: kind group, then soonest expiry (never-expiring last), then
+ * granted-at, then id. Ids are unique, so no two distinct lots compare equal.
+ */
+export function compareBurnOrder(a: Lot, b: Lot): number {
+  const byKind = kindRank[a.kind] - kindRank[b.kind];
+  if (byKind !== 0) return byKind;
+  if (a.expiresAt !== b.expiresAt) {
+    if (a.expiresAt === null) return 1;
+    if (b.expiresAt === null) return -1;
+    return a.expiresAt - b.expiresAt;
+  }
+  if (a.grantedAt !== b.grantedAt) return a.grantedAt - b.grantedAt;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+export function sortInBurnOrder<T extends Lot>(lots: readonly T[]): T[] {
+  return [...lots].sort(compareBurnOrder);
+}
+
+/** Expired from the exact instant `expiresAt`, even if no sweeper has closed the lot yet. */
+export function isExpired(lot: Lot, now: Instant): boolean {
+  return lot.expiresAt !== null && now >= lot.expiresAt;
+}
+
+export function isSpendable(lot: Lot, now: Instant): boolean {
+  return lot.closedAt === null && lot.remainingMicros > 0 && lot.effectiveAt <= now && !isExpired(lot, now);
+}
+
+/** The member a `member:<id>` scope belongs to, or null for `workspace`. */
+export function scopeMember(scope: Lot['scope']): string | null {
+  return scope === 'workspace' ? null : scope.slice('member:'.length);
+}
+
+/** Whether `memberId` (null: work not tied to a member) may draw from `lot`. */
+export function canDraw(policy: WorkspacePolicy, memberId: string | null, lot: Lot): boolean {
+  if (lot.scope === 'workspace' || policy.seatPooling) return true;
+  return memberId !== null && scopeMember(lot.scope) === memberId;
+}

@@ -1,0 +1,13 @@
+export * from './admission.js';
+export * from './burn-order.js';
+export * from './errors.js';
+export * from './estimates.js';
+export * from './lots.js';
+export * from './memory-ledger.js';
+export * from './money.js';
+export * from './periods.js';
+export * from './prices.js';
+export * from './reservations.js';
+export * from './summary.js';
+export type * from './types.js';
+export { runWorkedExample } from './worked-example.js';

@@ -1,0 +1,205 @@
+import { canDraw, isSpendable, sortInBurnOrder } from './burn-order.js';
+import { LedgerError } from './errors.js';
+import { addMicros, minMicros, subtractMicros } from './money.js';
+import type {
+  Charge,
+  Draw,
+  EntryType,
+  Instant,
+  LedgerEntry,
+  Lot,
+  Micros,
+  Outcome,
+  Reservation,
+  WorkspaceState,
+} from './types.js';
+
+// Shared plumbing of the operations: building frozen states and entries, and drawing from lots.
+
+export function assertNotDeleted(state: WorkspaceState): void {
+  if (state.policy.deletedAt !== null) {
+    throw new LedgerError(
+      'workspace_deleted',
+      'This workspace was deleted; its balance was forfeited and it accepts no further changes.',
+      { workspaceId: state.policy.id, deletedAt: state.policy.deletedAt },
+    );
+  }
+}
+
+/** A new frozen state with `changes` applied; arrays are copied and frozen so callers cannot mutate them. */
+export function nextState(state: WorkspaceState, changes: Partial<WorkspaceState>): WorkspaceState {
+  const merged: WorkspaceState = { ...state, ...changes };
+  return Object.freeze({
+    ...merged,
+    lots: Object.freeze([...merged.lots]),
+    reservations: Object.freeze([...merged.reservations]),
+    ...(merged.charges !== undefined ? { charges: Object.freeze([...merged.charges]) } : {}),
+    ...(merged.appliedTopupIds !== undefined
+      ? { appliedTopupIds: Object.freeze([...merged.appliedTopupIds]) }
+      : {}),
+  });
+}
+
+export function outcome<T>(
+  state: WorkspaceState,
+  entries: readonly LedgerEntry[],
+  value: T,
+  replayed = false,
+): Outcome<T> {
+  return Object.freeze({ state, entries: Object.freeze([...entries]), value, replayed });
+}
+
+export function replayOf<T>(state: WorkspaceState, value: T): Outcome<T> {
+  return outcome(state, [], value, true);
+}
+
+export interface EntryRefs {
+  readonly lotId?: string | null;
+  readonly reservationId?: string | null;
+  readonly chargeId?: string | null;
+  readonly topupId?: string | null;
+  readonly memberId?: string | null;
+  readonly feature?: string | null;
+}
+
+export function makeEntry(
+  state: WorkspaceState,
+  id: string,
+  type: EntryType,
+  amountMicros: Micros,
+  at: Instant,
+  refs: EntryRefs,
+): LedgerEntry {
+  return Object.freeze({
+    id,
+    workspaceId: state.policy.id,
+    type,
+    amountMicros,
+    at,
+    lotId: refs.lotId ?? null,
+    reservationId: refs.reservationId ?? null,
+    chargeId: refs.chargeId ?? null,
+    topupId: refs.topupId ?? null,
+    memberId: refs.memberId ?? null,
+    feature: refs.feature ?? null,
+  });
+}
+
+export function replaceById<T extends { readonly id: string }>(
+  items: readonly T[],
+  updated: readonly T[],
+): T[] {
+  const byId = new Map(updated.map((item) => [item.id, item]));
+  return items.map((item) => byId.get(item.id) ?? item);
+}
+
+export function freezeLot(lot: Lot): Lot {
+  return Object.freeze({ ...lot });
+}
+
+export function freezeReservation(reservation: Reservation): Reservation {
+  return Object.freeze({ ...reservation });
+}
+
+export function findReservation(state: WorkspaceState, reservationId: string): Reservation {
+  const reservation = state.reservations.find((candidate) => candidate.id === reservationId);
+  if (reservation === undefined) {
+    throw new LedgerError(
+      'reservation_not_found',
+      `No reservation "${reservationId}" in this workspace; reserve before capturing or voiding.`,
+      { reservationId },
+    );
+  }
+  return reservation;
+}
+
+export function findCharge(state: WorkspaceState, chargeId: string): Charge | undefined {
+  return state.charges?.find((candidate) => candidate.id === chargeId);
+}
+
+export function assertTtlSeconds(ttlSeconds: unknown): number {
+  if (
+    typeof ttlSeconds !== 'number' ||
+    !Number.isSafeInteger(ttlSeconds) ||
+    ttlSeconds < 1 ||
+    ttlSeconds > 86_400
+  ) {
+    throw new LedgerError(
+      'invalid_amount',
+      `ttlSeconds must be a whole number of seconds from 1 to 86400 (24 hours); got ${String(ttlSeconds)}.`,
+      { ttlSeconds: String(ttlSeconds) },
+    );
+  }
+  return ttlSeconds;
+}
+
+export interface SettleInput {
+  readonly chargeId: string;
+  readonly reservationId: string | null;
+  readonly memberId: string | null;
+  readonly feature: string;
+  readonly amountMicros: Micros;
+}
+
+export interface Settlement {
+  readonly lots: Lot[];
+  readonly draws: Draw[];
+  readonly deficitMicros: Micros;
+  readonly overageMicros: Micros;
+  readonly entries: LedgerEntry[];
+}
+
+/**
+ * Pays `amountMicros` from the member's spendable lots in burn order, one draw per lot; what the
+ * lots cannot pay becomes overage (overage on) or deficit. Expired lots are skipped even when no
+ * sweeper has closed them yet.
+ */
+export function settle(state: WorkspaceState, input: SettleInput, now: Instant): Settlement {
+  const refs: EntryRefs = {
+    chargeId: input.chargeId,
+    reservationId: input.reservationId,
+    memberId: input.memberId,
+    feature: input.feature,
+  };
+  const candidates = sortInBurnOrder(
+    state.lots.filter((lot) => isSpendable(lot, now) && canDraw(state.policy, input.memberId, lot)),
+  );
+  const lots: Lot[] = [];
+  const draws: Draw[] = [];
+  const entries: LedgerEntry[] = [];
+  let left = input.amountMicros;
+  for (const lot of candidates) {
+    if (left === 0) break;
+    const amount = minMicros(left, lot.remainingMicros);
+    left = subtractMicros(left, amount);
+    lots.push(freezeLot({ ...lot, remainingMicros: subtractMicros(lot.remainingMicros, amount) }));
+    draws.push(Object.freeze({ lotId: lot.id, kind: lot.kind, scope: lot.scope, amountMicros: amount }));
+    entries.push(
+      makeEntry(state, `${input.chargeId}:draw:${draws.length - 1}`, 'charge_draw', -amount, now, {
+        ...refs,
+        lotId: lot.id,
+      }),
+    );
+  }
+  let deficitMicros = 0;
+  let overageMicros = 0;
+  if (left > 0) {
+    if (state.policy.overage.enabled) {
+      overageMicros = left;
+      entries.push(makeEntry(state, `${input.chargeId}:overage`, 'charge_overage', left, now, refs));
+    } else {
+      deficitMicros = left;
+      entries.push(makeEntry(state, `${input.chargeId}:deficit`, 'charge_deficit', left, now, refs));
+    }
+  }
+  return { lots, draws, deficitMicros, overageMicros, entries };
+}
+
+/** Applies a settlement to the state's lots and workspace totals. */
+export function applySettlement(state: WorkspaceState, settlement: Settlement): Partial<WorkspaceState> {
+  return {
+    lots: replaceById(state.lots, settlement.lots),
+    deficitMicros: addMicros(state.deficitMicros, settlement.deficitMicros),
+    overageUsedMicros: addMicros(state.overageUsedMicros, settlement.overageMicros),
+  };
+}
