@@ -1,0 +1,401 @@
+import type { Db } from './db.js';
+
+/**
+ * Numbered migrations, applied in order at start and recorded in `schema_migrations`. All of
+ * them run in one transaction under an advisory lock, so replicas starting together apply each
+ * exactly once. Append new migrations; never edit an applied one.
+ *
+ * Conventions: instants are `bigint` epoch milliseconds (the engine's `Instant`), amounts are
+ * `bigint` micros. Ledger entries are never deleted; usage events are pruned after 12 months.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE workspaces (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  plan text NOT NULL,
+  unit text NOT NULL,
+  hosting text NOT NULL,
+  enterprise boolean NOT NULL,
+  overage_enabled boolean NOT NULL DEFAULT false,
+  overage_cap_micros bigint,
+  seat_pooling boolean NOT NULL DEFAULT false,
+  pinned_model text,
+  low_balance_thresholds_micros jsonb NOT NULL DEFAULT '[]',
+  expiry_warning_days jsonb NOT NULL DEFAULT '[30, 7]',
+  included_micros_per_seat bigint NOT NULL DEFAULT 0,
+  max_deficit_micros bigint NOT NULL,
+  billing_anchor bigint NOT NULL,
+  deficit_micros bigint NOT NULL DEFAULT 0,
+  -- overage is counted per billing period; a new period restarts it at zero
+  overage_period_start bigint NOT NULL,
+  overage_used_micros bigint NOT NULL DEFAULT 0,
+  -- the period whose seat credits were granted (lazy grant on the first operation of a period)
+  seats_granted_period bigint,
+  -- alert arming state: which thresholds have fired and must recover before firing again
+  alert_state jsonb NOT NULL DEFAULT '{}',
+  billing_name text,
+  billing_address jsonb,
+  payment_method_id text,
+  customer_id text,
+  created_at bigint NOT NULL,
+  deleted_at bigint
+);
+
+CREATE TABLE members (
+  workspace_id text NOT NULL REFERENCES workspaces(id),
+  id text NOT NULL,
+  role text NOT NULL,
+  seat_paid boolean NOT NULL,
+  seat_active boolean NOT NULL,
+  name text,
+  email text,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+
+CREATE TABLE api_keys (
+  id text PRIMARY KEY,
+  -- the non-secret lookup part of the key; the rest is verified against secret_hash
+  lookup text NOT NULL UNIQUE,
+  secret_hash text NOT NULL,
+  type text NOT NULL,
+  workspace_id text REFERENCES workspaces(id),
+  member_id text,
+  name text,
+  created_at bigint NOT NULL,
+  revoked_at bigint
+);
+CREATE INDEX api_keys_workspace ON api_keys (workspace_id);
+
+CREATE TABLE lots (
+  workspace_id text NOT NULL REFERENCES workspaces(id),
+  id text NOT NULL,
+  kind text NOT NULL,
+  scope text NOT NULL,
+  original_micros bigint NOT NULL,
+  remaining_micros bigint NOT NULL CHECK (remaining_micros >= 0),
+  granted_at bigint NOT NULL,
+  effective_at bigint NOT NULL,
+  expires_at bigint,
+  source text NOT NULL,
+  note text,
+  charge_id text,
+  topup_id text,
+  closed_at bigint,
+  close_reason text,
+  PRIMARY KEY (workspace_id, id)
+);
+CREATE INDEX lots_open ON lots (workspace_id) WHERE closed_at IS NULL;
+CREATE INDEX lots_expiry ON lots (expires_at) WHERE closed_at IS NULL;
+
+CREATE TABLE reservations (
+  workspace_id text NOT NULL REFERENCES workspaces(id),
+  id text NOT NULL,
+  member_id text,
+  feature text NOT NULL,
+  held_micros bigint NOT NULL,
+  metered boolean NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  status text NOT NULL,
+  settled_at bigint,
+  charge_id text,
+  task_kind text,
+  PRIMARY KEY (workspace_id, id)
+);
+CREATE INDEX reservations_held ON reservations (workspace_id, expires_at) WHERE status = 'held';
+
+CREATE TABLE charges (
+  workspace_id text NOT NULL REFERENCES workspaces(id),
+  id text NOT NULL,
+  reservation_id text,
+  member_id text,
+  feature text NOT NULL,
+  amount_micros bigint NOT NULL,
+  outcome text NOT NULL,
+  usage jsonb,
+  price_version text,
+  task_kind text,
+  deficit_micros bigint NOT NULL,
+  overage_micros bigint NOT NULL,
+  overrun_micros bigint NOT NULL,
+  at bigint NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+CREATE INDEX charges_at ON charges (workspace_id, at);
+
+CREATE TABLE charge_draws (
+  workspace_id text NOT NULL,
+  charge_id text NOT NULL,
+  seq integer NOT NULL,
+  lot_id text NOT NULL,
+  kind text NOT NULL,
+  scope text NOT NULL,
+  amount_micros bigint NOT NULL,
+  PRIMARY KEY (workspace_id, charge_id, seq)
+);
+
+CREATE TABLE ledger_entries (
+  workspace_id text NOT NULL REFERENCES workspaces(id),
+  id text NOT NULL,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  type text NOT NULL,
+  amount_micros bigint NOT NULL,
+  at bigint NOT NULL,
+  lot_id text,
+  reservation_id text,
+  charge_id text,
+  topup_id text,
+  member_id text,
+  feature text,
+  PRIMARY KEY (workspace_id, id)
+);
+CREATE INDEX ledger_entries_newest ON ledger_entries (workspace_id, seq DESC);
+
+CREATE TABLE usage_events (
+  workspace_id text NOT NULL,
+  charge_id text NOT NULL,
+  member_id text,
+  feature text NOT NULL,
+  task_kind text,
+  model text,
+  input_tokens bigint,
+  output_tokens bigint,
+  cached_input_tokens bigint,
+  sandbox_seconds bigint,
+  amount_micros bigint NOT NULL,
+  overage_micros bigint NOT NULL,
+  outcome text NOT NULL,
+  at bigint NOT NULL,
+  PRIMARY KEY (workspace_id, charge_id)
+);
+CREATE INDEX usage_events_at ON usage_events (workspace_id, at);
+CREATE INDEX usage_events_prune ON usage_events (at);
+
+CREATE TABLE topups (
+  id text PRIMARY KEY,
+  workspace_id text NOT NULL REFERENCES workspaces(id),
+  amount_micros bigint NOT NULL,
+  tax_micros bigint NOT NULL,
+  status text NOT NULL,
+  paid boolean NOT NULL,
+  test_funds boolean NOT NULL,
+  covered_deficit_micros bigint NOT NULL DEFAULT 0,
+  lot_id text,
+  invoice_id text,
+  payment_intent_id text,
+  payment_method_id text,
+  failure_code text,
+  failure_message text,
+  created_at bigint NOT NULL,
+  completed_at bigint
+);
+CREATE INDEX topups_workspace ON topups (workspace_id, created_at DESC);
+
+CREATE TABLE idempotency_keys (
+  scope text NOT NULL,
+  key text NOT NULL,
+  method text NOT NULL,
+  path text NOT NULL,
+  fingerprint text NOT NULL,
+  status integer NOT NULL,
+  response jsonb NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at);
+
+CREATE TABLE webhook_endpoints (
+  id text PRIMARY KEY,
+  workspace_id text NOT NULL REFERENCES workspaces(id),
+  url text NOT NULL,
+  events jsonb NOT NULL,
+  description text,
+  -- kept readable: signing needs the secret itself (API keys, by contrast, are stored hashed)
+  secret text NOT NULL,
+  enabled boolean NOT NULL DEFAULT true,
+  created_at bigint NOT NULL,
+  deleted_at bigint
+);
+CREATE INDEX webhook_endpoints_workspace ON webhook_endpoints (workspace_id);
+
+CREATE TABLE outbox_events (
+  -- the event id: unique, the receivers' de-duplication key
+  id text PRIMARY KEY,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  workspace_id text NOT NULL,
+  type text NOT NULL,
+  payload jsonb NOT NULL,
+  created_at bigint NOT NULL,
+  dispatched_at bigint
+);
+CREATE INDEX outbox_events_pending ON outbox_events (seq) WHERE dispatched_at IS NULL;
+CREATE INDEX outbox_events_workspace ON outbox_events (workspace_id, seq);
+
+CREATE TABLE deliveries (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event_id text NOT NULL REFERENCES outbox_events(id),
+  endpoint_id text NOT NULL REFERENCES webhook_endpoints(id),
+  status text NOT NULL DEFAULT 'pending',
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL,
+  last_status integer,
+  last_error text,
+  delivered_at bigint,
+  created_at bigint NOT NULL,
+  UNIQUE (event_id, endpoint_id)
+);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+
+CREATE TABLE job_leases (
+  name text PRIMARY KEY,
+  holder text NOT NULL,
+  lease_until bigint NOT NULL
+);
+
+CREATE TABLE price_tables (
+  version text PRIMARY KEY,
+  effective_at bigint NOT NULL,
+  body jsonb NOT NULL,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE test_clock (
+  id integer PRIMARY KEY CHECK (id = 1),
+  now_ms bigint NOT NULL
+);
+`,
+  },
+  {
+    version: 2,
+    name: 'one-round-trip batch state load',
+    sql: `
+-- A capture names its reservation; finding an earlier charge of it (a replay) must not scan every
+-- charge of the workspace.
+CREATE INDEX charges_reservation ON charges (workspace_id, reservation_id) WHERE reservation_id IS NOT NULL;
+
+-- Everything a money batch needs, in one round trip: lock the workspace row, then (on a snapshot
+-- taken after the lock is granted, as every statement of a VOLATILE function gets) read its open
+-- lots, held reservations, whatever the batch's operations name, and its idempotency records.
+-- Reads pass p_lock = false and get the same state from one consistent snapshot. Rows come back
+-- as json; a bigint a JS number cannot hold exactly still fails the data layer's safe-integer
+-- check, because rounding never brings such a value into the safe range.
+CREATE FUNCTION credits_load_batch(p_workspace text, p_lot_ids text[], p_reservation_ids text[],
+  p_charge_ids text[], p_topup_ids text[], p_scope text, p_keys text[], p_lock boolean)
+RETURNS json LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  w json;
+BEGIN
+  IF p_lock THEN
+    SELECT row_to_json(x) INTO w FROM workspaces x WHERE x.id = p_workspace FOR UPDATE;
+  ELSE
+    SELECT row_to_json(x) INTO w FROM workspaces x WHERE x.id = p_workspace;
+  END IF;
+  IF w IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF p_lock AND cardinality(p_topup_ids) > 0 THEN
+    PERFORM 1 FROM topups WHERE workspace_id = p_workspace AND id = ANY(p_topup_ids) FOR UPDATE;
+  END IF;
+  RETURN json_build_object(
+    'workspace', w,
+    'lots', (SELECT COALESCE(json_agg(l), '[]'::json) FROM (
+      SELECT * FROM lots WHERE workspace_id = p_workspace AND closed_at IS NULL
+      UNION SELECT * FROM lots WHERE workspace_id = p_workspace AND id = ANY(p_lot_ids)) l),
+    'reservations', (SELECT COALESCE(json_agg(r), '[]'::json) FROM (
+      SELECT * FROM reservations WHERE workspace_id = p_workspace AND status = 'held'
+      UNION SELECT * FROM reservations WHERE workspace_id = p_workspace AND id = ANY(p_reservation_ids)) r),
+    'charges', (SELECT COALESCE(json_agg(c), '[]'::json) FROM (
+      SELECT * FROM charges WHERE workspace_id = p_workspace AND id = ANY(p_charge_ids)
+      UNION SELECT * FROM charges WHERE workspace_id = p_workspace AND reservation_id = ANY(p_reservation_ids)) c),
+    'draws', (SELECT COALESCE(json_agg(d ORDER BY d.charge_id, d.seq), '[]'::json)
+      FROM charge_draws d WHERE d.workspace_id = p_workspace AND d.charge_id IN (
+        SELECT id FROM charges WHERE workspace_id = p_workspace AND id = ANY(p_charge_ids)
+        UNION SELECT id FROM charges WHERE workspace_id = p_workspace AND reservation_id = ANY(p_reservation_ids))),
+    'topups', (SELECT COALESCE(json_agg(t), '[]'::json)
+      FROM topups t WHERE t.workspace_id = p_workspace AND t.id = ANY(p_topup_ids)),
+    'idempotency', (SELECT COALESCE(json_agg(json_build_object('key', k.key, 'fingerprint', k.fingerprint,
+        'status', k.status, 'response', k.response)), '[]'::json)
+      FROM idempotency_keys k WHERE k.scope = p_scope AND k.key = ANY(p_keys)));
+END
+$$;
+`,
+  },
+  {
+    version: 3,
+    name: 'daily usage rollup',
+    sql: `
+-- One row per workspace × UTC day × member ('' = none) × feature, kept by the money batch in the
+-- transaction that writes the charges, so a 30-day report reads a few hundred rows instead of
+-- every charge. Backfilled from the usage detail.
+CREATE TABLE usage_daily (
+  workspace_id text NOT NULL,
+  day bigint NOT NULL,
+  member_id text NOT NULL,
+  feature text NOT NULL,
+  charges bigint NOT NULL,
+  amount_micros bigint NOT NULL,
+  overage_micros bigint NOT NULL,
+  PRIMARY KEY (workspace_id, day, member_id, feature)
+);
+
+INSERT INTO usage_daily (workspace_id, day, member_id, feature, charges, amount_micros, overage_micros)
+SELECT workspace_id, at / 86400000, COALESCE(member_id, ''), feature, COUNT(*), SUM(amount_micros),
+  SUM(overage_micros)
+FROM usage_events GROUP BY 1, 2, 3, 4;
+`,
+  },
+];
+
+/** Arbitrary constant naming the migration lock. */
+const MIGRATION_LOCK_KEY = 727_274_001;
+
+export async function migrate(db: Db): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => Number(r.version)));
+    const done: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
+      done.push(migration.version);
+    }
+    return done;
+  });
+}
+
+/** Splits on `;` at line ends, except inside `$$`-quoted function bodies. */
+function splitStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let current = '';
+  let inBody = false;
+  for (const chunk of sql.split(/(\$\$)/)) {
+    if (chunk === '$$') inBody = !inBody;
+    if (chunk === '$$' || inBody) {
+      current += chunk;
+      continue;
+    }
+    const pieces = chunk.split(/;\s*\n/);
+    current += pieces[0] ?? '';
+    for (const piece of pieces.slice(1)) {
+      statements.push(current);
+      current = piece;
+    }
+  }
+  statements.push(current);
+  return statements.map((s) => s.replace(/^\s*--.*$/gm, '').trim()).filter((s) => s.length > 0);
+}

@@ -1,0 +1,103 @@
+import type { PriceTable } from '@aicredits/ledger';
+import type { Db } from '../db/db.js';
+import { type MoneyOp, type OpResult, type OpSettled, runBatch } from './batch.js';
+
+interface Pending {
+  op: MoneyOp;
+  resolve: (result: OpResult) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Lane {
+  waiting: Pending[];
+  running: boolean;
+}
+
+export interface GroupCommitOptions {
+  db: Db;
+  now: () => number;
+  priceTable: (now: number) => Promise<PriceTable>;
+  /** Upper bound on operations per transaction (keeps one transaction's work and lock time bounded). */
+  maxBatch?: number;
+  onBatch?: (info: { workspaceId: string; size: number; ms: number }) => void;
+}
+
+/**
+ * Per-workspace group commit. Operations of a workspace that arrive while a transaction for it
+ * is in flight wait and go together into the next one, so a hot workspace pays one lock, one
+ * state load and one COMMIT per batch instead of per request. An idle workspace's operation
+ * starts at once: a batch of one adds no waiting. Across replicas the workspace row lock
+ * (SELECT … FOR UPDATE in `runBatch`) serialises batches, so the engine's bound holds.
+ */
+export class GroupCommitQueue {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly maxBatch: number;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: GroupCommitOptions) {
+    this.maxBatch = options.maxBatch ?? 256;
+  }
+
+  submit(workspaceId: string, op: MoneyOp): Promise<OpResult> {
+    return new Promise<OpResult>((resolve, reject) => {
+      let lane = this.lanes.get(workspaceId);
+      if (lane === undefined) {
+        lane = { waiting: [], running: false };
+        this.lanes.set(workspaceId, lane);
+      }
+      lane.waiting.push({ op, resolve, reject });
+      if (!lane.running) void this.drain(workspaceId, lane);
+    });
+  }
+
+  /** Resolves once no batch is running or waiting (graceful shutdown). */
+  async idle(): Promise<void> {
+    if (this.inFlight === 0 && this.lanes.size === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async drain(workspaceId: string, lane: Lane): Promise<void> {
+    lane.running = true;
+    this.inFlight += 1;
+    try {
+      while (lane.waiting.length > 0) {
+        const batch = lane.waiting.splice(0, this.maxBatch);
+        const started = performance.now();
+        let settled: OpSettled[];
+        try {
+          const now = this.options.now();
+          const table = await this.options.priceTable(now);
+          settled = await this.options.db.transaction((tx) =>
+            runBatch(
+              tx,
+              workspaceId,
+              batch.map((p) => p.op),
+              now,
+              table,
+            ),
+          );
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+          continue;
+        }
+        this.options.onBatch?.({ workspaceId, size: batch.length, ms: performance.now() - started });
+        settled.forEach((s, i) => {
+          const p = batch[i];
+          if (p === undefined) return;
+          if (s.ok) p.resolve(s.result);
+          else p.reject(s.error);
+        });
+      }
+    } finally {
+      lane.running = false;
+      this.lanes.delete(workspaceId);
+      this.inFlight -= 1;
+      if (this.inFlight === 0 && this.lanes.size === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+}
