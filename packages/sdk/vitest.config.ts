@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
+    // The e2e suites start the real API (an in-memory database needs a few seconds to boot).
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
