@@ -1,0 +1,9 @@
+import type { App } from '@slack/bolt';
+import type { BotContext } from '../../context.js';
+import * as topup from './topup.js';
+import * as usageLink from './usage-link.js';
+
+export function register(app: App, ctx: BotContext): void {
+  topup.register(app, ctx);
+  usageLink.register(app);
+}
