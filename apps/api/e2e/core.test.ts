@@ -71,6 +71,26 @@ describe('system routes', () => {
     });
     expectError(unsafe, 400, 'invalid_request');
   });
+
+  it('refuses text with the NUL character (PostgreSQL cannot store it) with 400, writing nothing', async () => {
+    const cursor = await h.call('GET', `/v1/workspaces/${ws.id}/lots?cursor=%00&status=active`, {
+      key: ws.admin,
+    });
+    expectError(cursor, 400, 'invalid_request');
+    expect(cursor.body.error.details.issues[0].path).toBe('cursor');
+    const reservationId = uniqueId('res');
+    const feature = await h.call('POST', `/v1/workspaces/${ws.id}/reservations`, {
+      key: ws.server,
+      body: { reservationId, feature: 'coding\u0000session', estimateMicros: 1_000 },
+    });
+    expectError(feature, 400, 'invalid_request');
+    expect(feature.body.error.details.issues[0].path).toBe('feature');
+    expectError(
+      await h.call('GET', `/v1/workspaces/${ws.id}/reservations/${reservationId}`, { key: ws.server }),
+      404,
+      'not_found',
+    );
+  });
 });
 
 describe('auth', () => {

@@ -49,12 +49,47 @@ function validationError(error: ZodError): ApiError {
   );
 }
 
+/**
+ * PostgreSQL text cannot hold U+0000: a value carrying one would fail in the database, and inside
+ * a money batch it would fail the other requests batched with it. Refused at the edge instead.
+ */
+function nulCharacterPath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = nulCharacterPath(item, childPath(path, String(i)));
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = key.includes('\u0000') ? childPath(path, key) : nulCharacterPath(item, childPath(path, key));
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
+const childPath = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
+
+/** SQLSTATEs of text the database cannot store (U+0000, invalid encoding): the caller's input. */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+
 export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const { services } = options;
   const app = new OpenAPIHono<AppEnv>({
     // Validation failures go through the one error handler like every other refusal.
     defaultHook: (result) => {
       if (!result.success) throw validationError(result.error);
+      const where = nulCharacterPath(result.data, '');
+      if (where !== null) {
+        throw new ApiError(
+          'invalid_request',
+          `Invalid request: ${where || 'body'}: text may not contain the NUL character (U+0000).`,
+          { issues: [{ path: where, message: 'contains U+0000', code: 'invalid_string' }] },
+        );
+      }
     },
   });
 
@@ -150,6 +185,11 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   return app;
 }
 
+function isUnstorableText(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && UNSTORABLE_TEXT.has(code);
+}
+
 function errorResponse(c: Context<AppEnv>, error: unknown): Response {
   const services = c.get('services');
   const requestId = c.get('requestId') ?? randomId('req');
@@ -163,6 +203,9 @@ function errorResponse(c: Context<AppEnv>, error: unknown): Response {
   }
   if (apiError === null && error instanceof SyntaxError) {
     apiError = new ApiError('invalid_request', 'The request body is not valid JSON.');
+  }
+  if (apiError === null && isUnstorableText(error)) {
+    apiError = new ApiError('invalid_request', 'The request contains text the database cannot store.');
   }
   if (apiError === null && error instanceof DatabaseUnavailableError) {
     // Transient: the same request (same Idempotency-Key) can succeed once the database is back.
