@@ -64,7 +64,9 @@ function nulCharacterPath(value: unknown, path: string): string | null {
   }
   if (typeof value === 'object' && value !== null) {
     for (const [key, item] of Object.entries(value)) {
-      const found = key.includes('\u0000') ? childPath(path, key) : nulCharacterPath(item, childPath(path, key));
+      const found = key.includes('\u0000')
+        ? childPath(path, key)
+        : nulCharacterPath(item, childPath(path, key));
       if (found !== null) return found;
     }
   }

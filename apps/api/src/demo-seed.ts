@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskKind } from '@aicredits/ledger';
 import { generateApiKey, randomId } from './keys.js';
-import { type MoneyOp, runBatch } from './money/batch.js';
+import { commitBatch, type MoneyOp } from './money/batch.js';
 import { chargeOp, creditTopupOp, grantLotOp } from './money/ops.js';
 import type { RunningService } from './service.js';
 
@@ -75,7 +75,9 @@ export async function seedDemo(service: RunningService, options: SeedDemoOptions
     }
     const table = await service.services.priceTable(now);
     const at = async (instant: number, op: MoneyOp) => {
-      const [settled] = await db.transaction((tx) => runBatch(tx, workspaceId, [op], instant, table));
+      const {
+        settled: [settled],
+      } = await commitBatch(db, workspaceId, [op], instant, table);
       if (settled !== undefined && !settled.ok) throw settled.error;
     };
     // A purchase a month ago (test funds: the demo runs without payments).

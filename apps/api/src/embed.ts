@@ -4,7 +4,7 @@ import { migrate } from './db/migrations.js';
 import { openPglite } from './db/pglite.js';
 import { openPostgres } from './db/postgres.js';
 import type { MoneyOp, OpResult } from './money/batch.js';
-import { GroupCommitQueue } from './money/queue.js';
+import { type BatchInfo, GroupCommitQueue } from './money/queue.js';
 
 /**
  * The money path without HTTP: a migrated store and the same group-commit queue the routes
@@ -31,7 +31,7 @@ export interface OpenMoneyStoreOptions {
   now?: () => number;
   priceTable?: PriceTable;
   maxBatch?: number;
-  onBatch?: (info: { workspaceId: string; size: number; ms: number }) => void;
+  onBatch?: (info: BatchInfo) => void;
 }
 
 export async function openMoneyStore(options: OpenMoneyStoreOptions = {}): Promise<MoneyStore> {

@@ -18,7 +18,7 @@ export {
 } from './invariants.js';
 export type { MoneyOp, OpContext, OpResult } from './money/batch.js';
 export { captureOp, chargeOp, grantLotOp, reserveOp, sweepOp, voidOp } from './money/ops.js';
-export type { GroupCommitQueue } from './money/queue.js';
+export type { BatchInfo, GroupCommitQueue } from './money/queue.js';
 export {
   type RunningService,
   resolveConfig,

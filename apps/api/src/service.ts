@@ -137,8 +137,9 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     db,
     now: () => clock.now(),
     priceTable: (now) => priceTables.at(now),
-    onBatch: ({ workspaceId, size, ms }) => {
-      if (size > 1) logger.debug({ workspaceId, size, ms }, 'group commit');
+    onBatch: ({ workspaceId, size, ms, conflicts, locked }) => {
+      if (size > 1 || conflicts > 0)
+        logger.debug({ workspaceId, size, ms, conflicts, locked }, 'group commit');
     },
   });
   const keys = createKeyResolver({ db });

@@ -350,6 +350,22 @@ SELECT workspace_id, at / 86400000, COALESCE(member_id, ''), feature, COUNT(*), 
 FROM usage_events GROUP BY 1, 2, 3, 4;
 `,
   },
+  {
+    version: 4,
+    name: 'optimistic money batches',
+    sql: `
+-- Every money batch that writes bumps the workspace's ledger version in the same statement as its
+-- writes, and only if the version is still the one its state was read at. A batch then needs no
+-- lock while it decides: one read, one conditional write, and a retry when another replica won.
+ALTER TABLE workspaces ADD COLUMN ledger_version bigint NOT NULL DEFAULT 0;
+
+-- The batch load's lookups by id are planned for the ids actually passed. A cached generic plan,
+-- made while a workspace's charges were few, can scan all of them for a handful of ids, and
+-- keeps doing so as they grow into the millions.
+ALTER FUNCTION credits_load_batch(text, text[], text[], text[], text[], text, text[], boolean)
+  SET plan_cache_mode = force_custom_plan;
+`,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock. */

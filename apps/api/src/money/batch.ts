@@ -11,7 +11,7 @@ import {
   type TaskKind,
   type WorkspaceState,
 } from '@aicredits/ledger';
-import type { Queryable, SqlParam } from '../db/db.js';
+import type { Db, Queryable, SqlParam } from '../db/db.js';
 import { jsonParam } from '../db/sql.js';
 import { ApiError, toApiError } from '../errors.js';
 import type { ChargeRecord, TopupRecord, WorkspaceRecord } from '../store/records.js';
@@ -73,22 +73,34 @@ interface Seat {
 }
 
 /**
- * Applies a batch of operations of ONE workspace in ONE transaction: lock the workspace row,
- * load its state once, run each operation through the engine in order (a refusal fails only
- * that operation), write everything with multi-row statements. The caller commits.
+ * How a batch is isolated. `optimistic`: read the state without a lock, decide, then write it all
+ * in ONE statement that applies only if the workspace's ledger version is still the one read
+ * (two round trips, no lock held while deciding). `locked`: inside a caller's transaction, take
+ * the workspace row lock before reading; the version check then always passes.
+ */
+export type BatchMode = 'optimistic' | 'locked';
+
+/** Another writer changed the workspace between this batch's read and its write: nothing was written. */
+export const VERSION_CONFLICT = Symbol('version conflict');
+
+/**
+ * Applies a batch of operations of ONE workspace atomically: load its state once, run each
+ * operation through the engine in order (a refusal fails only that operation), and write
+ * everything with one multi-row statement guarded by the ledger version.
  */
 export async function runBatch(
-  tx: Queryable,
+  q: Queryable,
   workspaceId: string,
   ops: readonly MoneyOp[],
   now: number,
   priceTable: PriceTable,
-): Promise<OpSettled[]> {
+  mode: BatchMode = 'locked',
+): Promise<OpSettled[] | typeof VERSION_CONFLICT> {
   const refs = mergeRefs(ops);
   const scope = `ws:${workspaceId}`;
   const keys = ops.flatMap((op) => (op.idempotency === null ? [] : [op.idempotency.key]));
-  // One round trip: the workspace row lock, then the state and idempotency records read after it.
-  const loaded = await loadBatchState(tx, workspaceId, now, refs, { scope, keys });
+  // One round trip: the state and idempotency records (read after the row lock in locked mode).
+  const loaded = await loadBatchState(q, workspaceId, now, refs, { scope, keys }, mode === 'locked');
   const known = loaded.idempotency;
 
   const before = loaded.state;
@@ -121,7 +133,7 @@ export async function runBatch(
       w.settings.includedMicrosPerSeat > 0 &&
       w.seatsGrantedPeriod !== ctx.state.period.start
     ) {
-      const seats = await loadSeats(tx, workspaceId);
+      const seats = await loadSeats(q, workspaceId);
       const granted = grantSeatCredits(
         ctx.state,
         { seats, includedMicrosPerSeat: w.settings.includedMicrosPerSeat },
@@ -169,7 +181,7 @@ export async function runBatch(
   ctx.workspace = { ...ctx.workspace, alertState: alerts.alertState };
   ctx.events.push(...alerts.events);
 
-  await writeBatch(tx, ctx, loaded.workspace, {
+  const written = await writeBatch(q, ctx, loaded.workspace, mode, {
     lots: after.lots.filter((l) => initialLots.get(l.id) !== l),
     reservations: after.reservations.filter((r) => initialReservations.get(r.id) !== r),
     charges: newCharges,
@@ -184,7 +196,36 @@ export async function runBatch(
       now,
     ]),
   });
-  return settled;
+  if (written) return settled;
+  if (mode === 'locked') throw new Error(`ledger version of ${workspaceId} changed under its row lock`);
+  return VERSION_CONFLICT;
+}
+
+/** Optimistic attempts before a batch falls back to the row lock (bounded work under contention). */
+const OPTIMISTIC_ATTEMPTS = 2;
+
+/**
+ * Runs a batch until it commits: optimistically first, and when other writers (other replicas,
+ * in practice) keep winning the race, once more under the workspace row lock, which always
+ * succeeds. Each attempt re-reads the state, so a retried operation sees what the winner wrote
+ * (an idempotent replay is answered from the winner's stored response).
+ */
+export async function commitBatch(
+  db: Db,
+  workspaceId: string,
+  ops: readonly MoneyOp[],
+  now: number,
+  priceTable: PriceTable,
+): Promise<{ settled: OpSettled[]; conflicts: number; locked: boolean }> {
+  let conflicts = 0;
+  while (conflicts < OPTIMISTIC_ATTEMPTS) {
+    const settled = await runBatch(db, workspaceId, ops, now, priceTable, 'optimistic');
+    if (settled !== VERSION_CONFLICT) return { settled, conflicts, locked: false };
+    conflicts += 1;
+  }
+  const settled = await db.transaction((tx) => runBatch(tx, workspaceId, ops, now, priceTable, 'locked'));
+  if (settled === VERSION_CONFLICT) throw new Error('unreachable: a locked batch cannot conflict');
+  return { settled, conflicts, locked: true };
 }
 
 function mismatch(key: string): ApiError {
@@ -424,7 +465,7 @@ const IDEMPOTENCY: TableWrite['columns'] = [
  * one array parameter per column whatever the number of rows, so a batch of any size is one
  * short statement. Rows keep their order (ledger entries take their sequence from it).
  */
-function insertCte(params: SqlParam[], write: TableWrite, name: string): string {
+function insertCte(params: SqlParam[], write: TableWrite, name: string, guard: string): string {
   const arrays = write.columns.map(([, type], i) => {
     params.push(write.rows.map((row) => row[i] ?? null));
     // jsonb travels as text and is cast per row (drivers serialise jsonb[] elements unevenly).
@@ -434,29 +475,49 @@ function insertCte(params: SqlParam[], write: TableWrite, name: string): string 
   const values = write.columns.map(([, type], i) => (type === 'jsonb' ? `c${i}::jsonb` : `c${i}`));
   return `${name} AS (INSERT INTO ${write.table} (${write.columns.map(([column]) => column).join(', ')})
     SELECT ${values.join(', ')} FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS t(${aliases.join(', ')}, ord)
-    ORDER BY ord ${write.conflict ?? ''})`;
+    WHERE ${guard} ORDER BY ord ${write.conflict ?? ''})`;
 }
 
+const TOPUPS: TableWrite['columns'] = [
+  ['id', 'text'],
+  ['status', 'text'],
+  ['covered_deficit_micros', 'bigint'],
+  ['lot_id', 'text'],
+  ['invoice_id', 'text'],
+  ['payment_intent_id', 'text'],
+  ['failure_code', 'text'],
+  ['failure_message', 'text'],
+  ['completed_at', 'bigint'],
+];
+
 /**
- * Writes a batch's changes in ONE statement: every insert is a data-modifying CTE of the final
- * UPDATE of the workspace row. A batch that changed nothing (only refusals and replays) writes
- * nothing and commits without waiting for the WAL flush: it made no change worth making durable.
+ * Writes a batch's changes in ONE statement, applied only if the workspace's ledger version is
+ * still the one the batch read: the first CTE bumps it (`v`), and every other write of the
+ * statement is conditional on that row coming back. Returns false when it did not (another
+ * writer got there first; nothing was written). A batch that changed nothing (only refusals
+ * and replays) writes nothing: optimistic, it sends no statement at all; locked, it commits
+ * without waiting for the WAL flush, having made no change worth making durable.
  */
 async function writeBatch(
-  tx: Queryable,
+  q: Queryable,
   ctx: OpContext,
   before: WorkspaceRecord,
+  mode: BatchMode,
   changes: {
     lots: readonly Lot[];
     reservations: readonly Reservation[];
     charges: readonly Charge[];
     idempotency: Value[][];
   },
-): Promise<void> {
+): Promise<boolean> {
   const w = ctx.workspace;
   const ws = w.id;
   const charges = changes.charges as readonly ChargeRecord[];
   const taskKindOf = (c: ChargeRecord): TaskKind | null => ctx.taskKinds.get(c.id) ?? c.taskKind ?? null;
+  const changedTopups = [...ctx.changedTopups].flatMap((id) => {
+    const t = ctx.topups.get(id);
+    return t === undefined ? [] : [t];
+  });
   const writes: TableWrite[] = [
     {
       table: 'lots',
@@ -591,27 +652,6 @@ async function writeBatch(
     },
   ].filter((write) => write.rows.length > 0);
 
-  for (const id of ctx.changedTopups) {
-    const t = ctx.topups.get(id);
-    if (t === undefined) continue;
-    await tx.query(
-      `UPDATE topups SET status = $2, covered_deficit_micros = $3, lot_id = $4, invoice_id = $5,
-         payment_intent_id = $6, failure_code = $7, failure_message = $8, completed_at = $9
-       WHERE id = $1`,
-      [
-        t.id,
-        t.status,
-        t.coveredDeficitMicros,
-        t.lotId,
-        t.invoiceId,
-        t.paymentIntentId,
-        t.failureCode,
-        t.failureMessage,
-        t.completedAt,
-      ],
-    );
-  }
-
   const s = w.settings;
   const workspaceRow: Value[] = [
     ws,
@@ -633,26 +673,54 @@ async function writeBatch(
     w.enterprise,
   ];
   const unchanged = sameWorkspaceRow(before, workspaceRow);
-  if (writes.length === 0 && ctx.changedTopups.size === 0 && unchanged) {
-    await tx.query('SET LOCAL synchronous_commit TO OFF');
-    return;
+  if (writes.length === 0 && changedTopups.length === 0 && unchanged) {
+    if (mode === 'locked') await q.query('SET LOCAL synchronous_commit TO OFF');
+    return true;
   }
-  // Most reserves and captures leave the workspace row as it was (no deficit, no alert): then it
-  // is not rewritten, which spares a row version per batch.
-  const params: SqlParam[] = unchanged ? [] : [...workspaceRow];
-  const ctes = writes.map((write, i) => insertCte(params, write, `w${i}`));
-  const head = ctes.length > 0 ? `WITH ${ctes.join(',\n')}\n` : '';
-  await tx.query(
-    unchanged
-      ? `${head}SELECT 1`
-      : `${head}UPDATE workspaces SET deficit_micros = $2,
-       overage_used_micros = $3, overage_period_start = $4, seats_granted_period = $5, alert_state = $6,
-       deleted_at = $7, overage_enabled = $8, overage_cap_micros = $9, seat_pooling = $10, pinned_model = $11,
-       low_balance_thresholds_micros = $12, expiry_warning_days = $13, included_micros_per_seat = $14,
-       max_deficit_micros = $15, plan = $16, enterprise = $17
-     WHERE id = $1`,
+  // Most reserves and captures leave the workspace's own columns as they were (no deficit, no
+  // alert): then only the version moves, a heap-only update of one small row.
+  const params: SqlParam[] = [ws, before.ledgerVersion];
+  let set = 'ledger_version = ledger_version + 1';
+  if (!unchanged) {
+    params.push(...workspaceRow.slice(1));
+    set += `, deficit_micros = $3, overage_used_micros = $4, overage_period_start = $5,
+       seats_granted_period = $6, alert_state = $7, deleted_at = $8, overage_enabled = $9,
+       overage_cap_micros = $10, seat_pooling = $11, pinned_model = $12,
+       low_balance_thresholds_micros = $13, expiry_warning_days = $14, included_micros_per_seat = $15,
+       max_deficit_micros = $16, plan = $17, enterprise = $18`;
+  }
+  const guard = 'EXISTS (SELECT 1 FROM v)';
+  const ctes = [
+    `v AS (UPDATE workspaces SET ${set} WHERE id = $1 AND ledger_version = $2 RETURNING id)`,
+    ...writes.map((write, i) => insertCte(params, write, `w${i}`, guard)),
+  ];
+  if (changedTopups.length > 0) {
+    const rows = changedTopups.map((t) => [
+      t.id,
+      t.status,
+      t.coveredDeficitMicros,
+      t.lotId,
+      t.invoiceId,
+      t.paymentIntentId,
+      t.failureCode,
+      t.failureMessage,
+      t.completedAt,
+    ]);
+    const arrays = TOPUPS.map(([, type], i) => {
+      params.push(rows.map((row) => row[i] ?? null));
+      return `$${params.length}::${type}[]`;
+    });
+    ctes.push(`t AS (UPDATE topups SET status = u.status, covered_deficit_micros = u.covered_deficit_micros,
+       lot_id = u.lot_id, invoice_id = u.invoice_id, payment_intent_id = u.payment_intent_id,
+       failure_code = u.failure_code, failure_message = u.failure_message, completed_at = u.completed_at
+     FROM unnest(${arrays.join(', ')}) AS u(${TOPUPS.map(([name]) => name).join(', ')})
+     WHERE topups.id = u.id AND topups.workspace_id = $1 AND ${guard})`);
+  }
+  const { rows } = await q.query<{ applied: number }>(
+    `WITH ${ctes.join(',\n')}\nSELECT count(*)::int AS applied FROM v`,
     params,
   );
+  return Number(rows[0]?.applied ?? 0) === 1;
 }
 
 /** Whether the workspace row would be written back exactly as it was read. */

@@ -1,6 +1,16 @@
 import type { PriceTable } from '@aicredits/ledger';
 import type { Db } from '../db/db.js';
-import { type MoneyOp, type OpResult, type OpSettled, runBatch } from './batch.js';
+import { commitBatch, type MoneyOp, type OpResult, type OpSettled } from './batch.js';
+
+export interface BatchInfo {
+  workspaceId: string;
+  size: number;
+  ms: number;
+  /** Optimistic attempts that lost to another writer before this batch committed. */
+  conflicts: number;
+  /** Committed under the workspace row lock after repeated conflicts. */
+  locked: boolean;
+}
 
 interface Pending {
   op: MoneyOp;
@@ -19,15 +29,15 @@ export interface GroupCommitOptions {
   priceTable: (now: number) => Promise<PriceTable>;
   /** Upper bound on operations per transaction (keeps one transaction's work and lock time bounded). */
   maxBatch?: number;
-  onBatch?: (info: { workspaceId: string; size: number; ms: number }) => void;
+  onBatch?: (info: BatchInfo) => void;
 }
 
 /**
  * Per-workspace group commit. Operations of a workspace that arrive while a transaction for it
  * is in flight wait and go together into the next one, so a hot workspace pays one lock, one
  * state load and one COMMIT per batch instead of per request. An idle workspace's operation
- * starts at once: a batch of one adds no waiting. Across replicas the workspace row lock
- * (SELECT … FOR UPDATE in `runBatch`) serialises batches, so the engine's bound holds.
+ * starts at once: a batch of one adds no waiting. Across replicas the ledger version check of
+ * `commitBatch` serialises batches (a loser re-reads and retries), so the engine's bound holds.
  */
 export class GroupCommitQueue {
   private readonly lanes = new Map<string, Lane>();
@@ -64,30 +74,40 @@ export class GroupCommitQueue {
       while (lane.waiting.length > 0) {
         const batch = lane.waiting.splice(0, this.maxBatch);
         const started = performance.now();
-        let settled: OpSettled[];
+        let outcome: { settled: OpSettled[]; conflicts: number; locked: boolean };
         try {
           const now = this.options.now();
           const table = await this.options.priceTable(now);
-          settled = await this.options.db.transaction((tx) =>
-            runBatch(
-              tx,
-              workspaceId,
-              batch.map((p) => p.op),
-              now,
-              table,
-            ),
+          outcome = await commitBatch(
+            this.options.db,
+            workspaceId,
+            batch.map((p) => p.op),
+            now,
+            table,
           );
         } catch (error) {
           for (const p of batch) p.reject(error);
           continue;
         }
-        this.options.onBatch?.({ workspaceId, size: batch.length, ms: performance.now() - started });
+        const { settled, conflicts, locked } = outcome;
+        this.options.onBatch?.({
+          workspaceId,
+          size: batch.length,
+          ms: performance.now() - started,
+          conflicts,
+          locked,
+        });
         settled.forEach((s, i) => {
           const p = batch[i];
           if (p === undefined) return;
           if (s.ok) p.resolve(s.result);
           else p.reject(s.error);
         });
+        // Callers just answered often submit their next operation at once (a capture after its
+        // reserve): one turn of the event loop lets those join the next batch instead of
+        // splitting the lane into a large batch and a straggler that each pay a commit.
+        // Costs the answered callers nothing: they were resolved above.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       lane.running = false;

@@ -81,6 +81,8 @@ export interface WorkspaceRecord {
   };
   createdAt: number;
   deletedAt: number | null;
+  /** Bumped by every money batch that writes: an optimistic batch commits only on the version it read. */
+  ledgerVersion: number;
 }
 
 export function workspaceFromRow(r: Row): WorkspaceRecord {
@@ -117,6 +119,7 @@ export function workspaceFromRow(r: Row): WorkspaceRecord {
     },
     createdAt: toSafeInt(r.created_at, 'created_at'),
     deletedAt: toSafeIntOrNull(r.deleted_at, 'deleted_at'),
+    ledgerVersion: toSafeInt(r.ledger_version ?? 0, 'ledger_version'),
   };
 }
 
