@@ -13,8 +13,20 @@ export type SqlParam =
   /** A column of values for `unnest($n::type[])` (multi-row writes with one parameter per column). */
   | readonly (string | number | boolean | null)[];
 
+export interface QueryOptions {
+  /**
+   * Hot statements: prepared once per connection and reused, so the server parses and plans
+   * them once instead of on every call (PostgreSQL; the embedded database ignores it).
+   */
+  prepare?: boolean;
+}
+
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly SqlParam[],
+    options?: QueryOptions,
+  ): Promise<{ rows: R[] }>;
 }
 
 export interface Db extends Queryable {

@@ -359,11 +359,59 @@ FROM usage_events GROUP BY 1, 2, 3, 4;
 -- lock while it decides: one read, one conditional write, and a retry when another replica won.
 ALTER TABLE workspaces ADD COLUMN ledger_version bigint NOT NULL DEFAULT 0;
 
--- The batch load's lookups by id are planned for the ids actually passed. A cached generic plan,
--- made while a workspace's charges were few, can scan all of them for a handful of ids, and
--- keeps doing so as they grow into the millions.
-ALTER FUNCTION credits_load_batch(text, text[], text[], text[], text[], text, text[], boolean)
-  SET plan_cache_mode = force_custom_plan;
+-- The batch load, rewritten so its cached generic plan stays right as tables grow: every lookup by
+-- id is a join from the ids given to an index probe (OFFSET 0 keeps each probe from being
+-- flattened into a join the planner may turn into a scan), never a filter over all of a
+-- workspace's rows. (A generic plan made while a workspace had few charges scanned all of them for each id,
+-- and went on doing so as they grew.) Same arguments, same result.
+CREATE OR REPLACE FUNCTION credits_load_batch(p_workspace text, p_lot_ids text[], p_reservation_ids text[],
+  p_charge_ids text[], p_topup_ids text[], p_scope text, p_keys text[], p_lock boolean)
+RETURNS json LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  w json;
+BEGIN
+  IF p_lock THEN
+    SELECT row_to_json(x) INTO w FROM workspaces x WHERE x.id = p_workspace FOR UPDATE;
+  ELSE
+    SELECT row_to_json(x) INTO w FROM workspaces x WHERE x.id = p_workspace;
+  END IF;
+  IF w IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF p_lock AND cardinality(p_topup_ids) > 0 THEN
+    PERFORM 1 FROM unnest(p_topup_ids) k(id)
+      JOIN LATERAL (SELECT 1 FROM topups t WHERE t.id = k.id OFFSET 0 FOR UPDATE) t ON true;
+  END IF;
+  RETURN (WITH
+    named_charges AS (
+      SELECT c.* FROM unnest(p_charge_ids) k(id)
+        JOIN LATERAL (SELECT * FROM charges c WHERE c.workspace_id = p_workspace AND c.id = k.id OFFSET 0) c ON true
+      UNION
+      SELECT c.* FROM unnest(p_reservation_ids) k(id)
+        JOIN LATERAL (SELECT * FROM charges c WHERE c.workspace_id = p_workspace AND c.reservation_id = k.id OFFSET 0) c ON true)
+  SELECT json_build_object(
+    'workspace', w,
+    'lots', (SELECT COALESCE(json_agg(l), '[]'::json) FROM (
+      SELECT * FROM lots WHERE workspace_id = p_workspace AND closed_at IS NULL
+      UNION
+      SELECT l.* FROM unnest(p_lot_ids) k(id)
+        JOIN LATERAL (SELECT * FROM lots l WHERE l.workspace_id = p_workspace AND l.id = k.id OFFSET 0) l ON true) l),
+    'reservations', (SELECT COALESCE(json_agg(r), '[]'::json) FROM (
+      SELECT * FROM reservations WHERE workspace_id = p_workspace AND status = 'held'
+      UNION
+      SELECT r.* FROM unnest(p_reservation_ids) k(id)
+        JOIN LATERAL (SELECT * FROM reservations r WHERE r.workspace_id = p_workspace AND r.id = k.id OFFSET 0) r ON true) r),
+    'charges', (SELECT COALESCE(json_agg(c), '[]'::json) FROM named_charges c),
+    'draws', (SELECT COALESCE(json_agg(d ORDER BY d.charge_id, d.seq), '[]'::json) FROM named_charges c
+      JOIN LATERAL (SELECT * FROM charge_draws d WHERE d.workspace_id = p_workspace AND d.charge_id = c.id OFFSET 0) d ON true),
+    'topups', (SELECT COALESCE(json_agg(t), '[]'::json) FROM unnest(p_topup_ids) k(id)
+      JOIN LATERAL (SELECT * FROM topups t WHERE t.id = k.id OFFSET 0) t ON true
+      WHERE t.workspace_id = p_workspace),
+    'idempotency', (SELECT COALESCE(json_agg(json_build_object('key', i.key, 'fingerprint', i.fingerprint,
+        'status', i.status, 'response', i.response)), '[]'::json) FROM unnest(p_keys) k(key)
+      JOIN LATERAL (SELECT * FROM idempotency_keys i WHERE i.scope = p_scope AND i.key = k.key OFFSET 0) i ON true)));
+END
+$$;
 `,
   },
 ];

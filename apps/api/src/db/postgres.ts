@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Db, Queryable, SqlParam } from './db.js';
+import type { Db, Queryable, QueryOptions, SqlParam } from './db.js';
 import { DatabaseUnavailableError, isConnectionFailure } from './unavailable.js';
 
 export interface PostgresOptions {
@@ -19,9 +20,17 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   });
   // An idle client erroring (e.g. the server restarting) must not crash the process.
   pool.on('error', (error) => options.onIdleError?.(error));
-  const run = async <R>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly SqlParam[]) => {
+  const run = async <R>(
+    client: pg.Pool | pg.PoolClient,
+    sql: string,
+    params?: readonly SqlParam[],
+    queryOptions?: QueryOptions,
+  ) => {
+    const values = params === undefined ? undefined : [...params];
     try {
-      const result = await client.query(sql, params === undefined ? undefined : [...params]);
+      const result = await (queryOptions?.prepare === true
+        ? client.query({ name: statementName(sql), text: sql, ...(values === undefined ? {} : { values }) })
+        : client.query(sql, values));
       return { rows: result.rows as R[] };
     } catch (error) {
       throw isConnectionFailure(error) ? new DatabaseUnavailableError(error) : error;
@@ -30,7 +39,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   await run(pool, 'SELECT 1');
   return {
     kind: 'postgres',
-    query: (sql, params) => run(pool, sql, params),
+    query: (sql, params, queryOptions) => run(pool, sql, params, queryOptions),
     async transaction(fn) {
       let client: pg.PoolClient;
       try {
@@ -46,7 +55,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
         broken = error;
       };
       client.on('error', onError);
-      const tx: Queryable = { query: (sql, params) => run(client, sql, params) };
+      const tx: Queryable = { query: (sql, params, queryOptions) => run(client, sql, params, queryOptions) };
       try {
         await run(client, 'BEGIN');
         const result = await fn(tx);
@@ -74,4 +83,16 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
       await pool.end();
     },
   };
+}
+
+/** A prepared statement's name follows from its text, so one text is prepared once per connection. */
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `s_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    if (statementNames.size > 1_000) statementNames.clear();
+    statementNames.set(sql, name);
+  }
+  return name;
 }

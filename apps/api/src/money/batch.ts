@@ -719,6 +719,8 @@ async function writeBatch(
   const { rows } = await q.query<{ applied: number }>(
     `WITH ${ctes.join(',\n')}\nSELECT count(*)::int AS applied FROM v`,
     params,
+    // A few dozen texts in all (which tables a batch writes): each is parsed and planned once.
+    { prepare: true },
   );
   return Number(rows[0]?.applied ?? 0) === 1;
 }

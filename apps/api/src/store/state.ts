@@ -149,6 +149,7 @@ export async function loadBatchState(
       [...idempotency.keys],
       lock,
     ],
+    { prepare: true },
   );
   const raw = rows[0]?.state;
   const loaded = (typeof raw === 'string' ? JSON.parse(raw) : raw) as {
