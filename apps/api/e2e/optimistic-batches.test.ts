@@ -133,7 +133,7 @@ describe.runIf(pgUrl !== undefined && pgUrl !== '')('optimistic batches racing o
     // read and write. Statements of the locked fallback run on a transaction, not through here.
     let interfered = 0;
     (db as { query: typeof db.query }).query = async (sql, params) => {
-      if (sql.startsWith('WITH v AS (UPDATE workspaces')) {
+      if (sql.startsWith('SELECT credits_write_batch')) {
         interfered += 1;
         await query('UPDATE workspaces SET ledger_version = ledger_version + 1 WHERE id = $1', [workspaceId]);
       }

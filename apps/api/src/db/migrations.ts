@@ -359,6 +359,13 @@ FROM usage_events GROUP BY 1, 2, 3, 4;
 -- lock while it decides: one read, one conditional write, and a retry when another replica won.
 ALTER TABLE workspaces ADD COLUMN ledger_version bigint NOT NULL DEFAULT 0;
 
+-- Nothing reads charges by time (reports read the usage tables): the index only cost every
+-- insert, and it let the load's cached plan probe the wrong index for a charge id. A reservation
+-- settles into at most one charge; saying so makes its lookup the only sensible plan.
+DROP INDEX charges_at;
+DROP INDEX charges_reservation;
+CREATE UNIQUE INDEX charges_reservation ON charges (workspace_id, reservation_id) WHERE reservation_id IS NOT NULL;
+
 -- The batch load, rewritten so its cached generic plan stays right as tables grow: every lookup by
 -- id is a join from the ids given to an index probe (OFFSET 0 keeps each probe from being
 -- flattened into a join the planner may turn into a scan), never a filter over all of a
@@ -410,6 +417,115 @@ BEGIN
     'idempotency', (SELECT COALESCE(json_agg(json_build_object('key', i.key, 'fingerprint', i.fingerprint,
         'status', i.status, 'response', i.response)), '[]'::json) FROM unnest(p_keys) k(key)
       JOIN LATERAL (SELECT * FROM idempotency_keys i WHERE i.scope = p_scope AND i.key = k.key OFFSET 0) i ON true)));
+END
+$$;
+
+-- Its statements are planned once per session and reused: their plans no longer depend on the
+-- values passed, and replanning them on every call cost more than running them (several times
+-- more on the embedded database).
+ALTER FUNCTION credits_load_batch(text, text[], text[], text[], text[], text, text[], boolean)
+  SET plan_cache_mode = force_generic_plan;
+
+-- Every write of a money batch in one function call: its statements are planned once per session
+-- (once per connection on PostgreSQL, once for good on the embedded database) instead of on every
+-- batch. It applies only if the workspace's ledger version is still p_version (bumping it), and
+-- answers whether it did. Rows arrive as one JSON array per table (objects keyed by column name,
+-- each array parsed once); a table passed as NULL is not touched. Ledger entries and outbox events keep their array order,
+-- which their sequence numbers follow.
+CREATE FUNCTION credits_write_batch(p_workspace text, p_version bigint, p_workspace_row json,
+  p_lots json, p_reservations json, p_charges json, p_draws json, p_usage_events json,
+  p_usage_daily json, p_entries json, p_outbox json, p_idempotency json, p_topups json)
+RETURNS boolean LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  IF p_workspace_row IS NULL THEN
+    UPDATE workspaces SET ledger_version = ledger_version + 1
+    WHERE id = p_workspace AND ledger_version = p_version;
+  ELSE
+    UPDATE workspaces w SET ledger_version = w.ledger_version + 1,
+      deficit_micros = r.deficit_micros,
+      overage_used_micros = r.overage_used_micros,
+      overage_period_start = r.overage_period_start,
+      seats_granted_period = r.seats_granted_period,
+      alert_state = r.alert_state,
+      deleted_at = r.deleted_at,
+      overage_enabled = r.overage_enabled,
+      overage_cap_micros = r.overage_cap_micros,
+      seat_pooling = r.seat_pooling,
+      pinned_model = r.pinned_model,
+      low_balance_thresholds_micros = r.low_balance_thresholds_micros,
+      expiry_warning_days = r.expiry_warning_days,
+      included_micros_per_seat = r.included_micros_per_seat,
+      max_deficit_micros = r.max_deficit_micros,
+      plan = r.plan,
+      enterprise = r.enterprise
+    FROM json_populate_record(NULL::workspaces, p_workspace_row) r
+    WHERE w.id = p_workspace AND w.ledger_version = p_version;
+  END IF;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  IF p_lots IS NOT NULL THEN
+    INSERT INTO lots (workspace_id, id, kind, scope, original_micros, remaining_micros, granted_at, effective_at, expires_at, source, note, charge_id, topup_id, closed_at, close_reason)
+    SELECT workspace_id, id, kind, scope, original_micros, remaining_micros, granted_at, effective_at, expires_at, source, note, charge_id, topup_id, closed_at, close_reason FROM json_populate_recordset(NULL::lots, p_lots)
+    ON CONFLICT (workspace_id, id) DO UPDATE SET remaining_micros = EXCLUDED.remaining_micros,
+      closed_at = EXCLUDED.closed_at, close_reason = EXCLUDED.close_reason;
+  END IF;
+  IF p_reservations IS NOT NULL THEN
+    INSERT INTO reservations (workspace_id, id, member_id, feature, held_micros, metered, created_at, expires_at, status, settled_at, charge_id, task_kind)
+    SELECT workspace_id, id, member_id, feature, held_micros, metered, created_at, expires_at, status, settled_at, charge_id, task_kind FROM json_populate_recordset(NULL::reservations, p_reservations)
+    ON CONFLICT (workspace_id, id) DO UPDATE SET held_micros = EXCLUDED.held_micros,
+      expires_at = EXCLUDED.expires_at, status = EXCLUDED.status, settled_at = EXCLUDED.settled_at,
+      charge_id = EXCLUDED.charge_id;
+  END IF;
+  IF p_charges IS NOT NULL THEN
+    INSERT INTO charges (workspace_id, id, reservation_id, member_id, feature, amount_micros, outcome, usage, price_version, task_kind, deficit_micros, overage_micros, overrun_micros, at)
+    SELECT workspace_id, id, reservation_id, member_id, feature, amount_micros, outcome, usage, price_version, task_kind, deficit_micros, overage_micros, overrun_micros, at FROM json_populate_recordset(NULL::charges, p_charges);
+  END IF;
+  IF p_draws IS NOT NULL THEN
+    INSERT INTO charge_draws (workspace_id, charge_id, seq, lot_id, kind, scope, amount_micros)
+    SELECT workspace_id, charge_id, seq, lot_id, kind, scope, amount_micros FROM json_populate_recordset(NULL::charge_draws, p_draws);
+  END IF;
+  IF p_usage_events IS NOT NULL THEN
+    INSERT INTO usage_events (workspace_id, charge_id, member_id, feature, task_kind, model, input_tokens, output_tokens, cached_input_tokens, sandbox_seconds, amount_micros, overage_micros, outcome, at)
+    SELECT workspace_id, charge_id, member_id, feature, task_kind, model, input_tokens, output_tokens, cached_input_tokens, sandbox_seconds, amount_micros, overage_micros, outcome, at FROM json_populate_recordset(NULL::usage_events, p_usage_events);
+  END IF;
+  IF p_usage_daily IS NOT NULL THEN
+    INSERT INTO usage_daily (workspace_id, day, member_id, feature, charges, amount_micros, overage_micros)
+    SELECT workspace_id, day, member_id, feature, charges, amount_micros, overage_micros FROM json_populate_recordset(NULL::usage_daily, p_usage_daily)
+    ON CONFLICT (workspace_id, day, member_id, feature) DO UPDATE SET
+      charges = usage_daily.charges + EXCLUDED.charges,
+      amount_micros = usage_daily.amount_micros + EXCLUDED.amount_micros,
+      overage_micros = usage_daily.overage_micros + EXCLUDED.overage_micros;
+  END IF;
+  IF p_entries IS NOT NULL THEN
+    INSERT INTO ledger_entries (workspace_id, id, type, amount_micros, at, lot_id, reservation_id, charge_id, topup_id, member_id, feature)
+    SELECT r.workspace_id, r.id, r.type, r.amount_micros, r.at, r.lot_id, r.reservation_id, r.charge_id, r.topup_id, r.member_id, r.feature
+    FROM json_array_elements(p_entries) WITH ORDINALITY AS e(v, ord)
+      CROSS JOIN LATERAL json_populate_record(NULL::ledger_entries, e.v) r
+    ORDER BY e.ord
+    ON CONFLICT (workspace_id, id) DO NOTHING;
+  END IF;
+  IF p_outbox IS NOT NULL THEN
+    INSERT INTO outbox_events (id, workspace_id, type, payload, created_at)
+    SELECT r.id, r.workspace_id, r.type, r.payload, r.created_at
+    FROM json_array_elements(p_outbox) WITH ORDINALITY AS e(v, ord)
+      CROSS JOIN LATERAL json_populate_record(NULL::outbox_events, e.v) r
+    ORDER BY e.ord
+    ON CONFLICT (id) DO NOTHING;
+  END IF;
+  IF p_idempotency IS NOT NULL THEN
+    INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, status, response, created_at)
+    SELECT scope, key, method, path, fingerprint, status, response, created_at FROM json_populate_recordset(NULL::idempotency_keys, p_idempotency)
+    ON CONFLICT (scope, key) DO NOTHING;
+  END IF;
+  IF p_topups IS NOT NULL THEN
+    UPDATE topups t SET status = u.status, covered_deficit_micros = u.covered_deficit_micros,
+      lot_id = u.lot_id, invoice_id = u.invoice_id, payment_intent_id = u.payment_intent_id,
+      failure_code = u.failure_code, failure_message = u.failure_message, completed_at = u.completed_at
+    FROM json_populate_recordset(NULL::topups, p_topups) u
+    WHERE t.id = u.id AND t.workspace_id = p_workspace;
+  END IF;
+  RETURN true;
 END
 $$;
 `,

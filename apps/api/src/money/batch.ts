@@ -11,7 +11,7 @@ import {
   type TaskKind,
   type WorkspaceState,
 } from '@aicredits/ledger';
-import type { Db, Queryable, SqlParam } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import { jsonParam } from '../db/sql.js';
 import { ApiError, toApiError } from '../errors.js';
 import type { ChargeRecord, TopupRecord, WorkspaceRecord } from '../store/records.js';
@@ -185,16 +185,16 @@ export async function runBatch(
     lots: after.lots.filter((l) => initialLots.get(l.id) !== l),
     reservations: after.reservations.filter((r) => initialReservations.get(r.id) !== r),
     charges: newCharges,
-    idempotency: stored.map((s) => [
+    idempotency: stored.map((s) => ({
       scope,
-      s.key,
-      s.spec.method,
-      s.spec.path,
-      s.spec.fingerprint,
-      s.status,
-      jsonParam(s.body),
-      now,
-    ]),
+      key: s.key,
+      method: s.spec.method,
+      path: s.spec.path,
+      fingerprint: s.spec.fingerprint,
+      status: s.status,
+      response: s.body,
+      created_at: now,
+    })),
   });
   if (written) return settled;
   if (mode === 'locked') throw new Error(`ledger version of ${workspaceId} changed under its row lock`);
@@ -308,195 +308,42 @@ function restore(ctx: OpContext, s: Snapshot): void {
   ctx.settingsChanged = s.settingsChanged;
 }
 
-type ColumnType = 'text' | 'bigint' | 'integer' | 'boolean' | 'jsonb';
 type Value = string | number | boolean | null;
-
-interface TableWrite {
-  table: string;
-  columns: readonly (readonly [name: string, type: ColumnType])[];
-  rows: readonly (readonly Value[])[];
-  /** `ON CONFLICT …` clause. */
-  conflict?: string;
-}
-
-const LOTS: TableWrite['columns'] = [
-  ['workspace_id', 'text'],
-  ['id', 'text'],
-  ['kind', 'text'],
-  ['scope', 'text'],
-  ['original_micros', 'bigint'],
-  ['remaining_micros', 'bigint'],
-  ['granted_at', 'bigint'],
-  ['effective_at', 'bigint'],
-  ['expires_at', 'bigint'],
-  ['source', 'text'],
-  ['note', 'text'],
-  ['charge_id', 'text'],
-  ['topup_id', 'text'],
-  ['closed_at', 'bigint'],
-  ['close_reason', 'text'],
-];
-
-const RESERVATIONS: TableWrite['columns'] = [
-  ['workspace_id', 'text'],
-  ['id', 'text'],
-  ['member_id', 'text'],
-  ['feature', 'text'],
-  ['held_micros', 'bigint'],
-  ['metered', 'boolean'],
-  ['created_at', 'bigint'],
-  ['expires_at', 'bigint'],
-  ['status', 'text'],
-  ['settled_at', 'bigint'],
-  ['charge_id', 'text'],
-  ['task_kind', 'text'],
-];
-
-const CHARGES: TableWrite['columns'] = [
-  ['workspace_id', 'text'],
-  ['id', 'text'],
-  ['reservation_id', 'text'],
-  ['member_id', 'text'],
-  ['feature', 'text'],
-  ['amount_micros', 'bigint'],
-  ['outcome', 'text'],
-  ['usage', 'jsonb'],
-  ['price_version', 'text'],
-  ['task_kind', 'text'],
-  ['deficit_micros', 'bigint'],
-  ['overage_micros', 'bigint'],
-  ['overrun_micros', 'bigint'],
-  ['at', 'bigint'],
-];
-
-const DRAWS: TableWrite['columns'] = [
-  ['workspace_id', 'text'],
-  ['charge_id', 'text'],
-  ['seq', 'integer'],
-  ['lot_id', 'text'],
-  ['kind', 'text'],
-  ['scope', 'text'],
-  ['amount_micros', 'bigint'],
-];
-
-const USAGE_EVENTS: TableWrite['columns'] = [
-  ['workspace_id', 'text'],
-  ['charge_id', 'text'],
-  ['member_id', 'text'],
-  ['feature', 'text'],
-  ['task_kind', 'text'],
-  ['model', 'text'],
-  ['input_tokens', 'bigint'],
-  ['output_tokens', 'bigint'],
-  ['cached_input_tokens', 'bigint'],
-  ['sandbox_seconds', 'bigint'],
-  ['amount_micros', 'bigint'],
-  ['overage_micros', 'bigint'],
-  ['outcome', 'text'],
-  ['at', 'bigint'],
-];
-
-const USAGE_DAILY: TableWrite['columns'] = [
-  ['workspace_id', 'text'],
-  ['day', 'bigint'],
-  ['member_id', 'text'],
-  ['feature', 'text'],
-  ['charges', 'bigint'],
-  ['amount_micros', 'bigint'],
-  ['overage_micros', 'bigint'],
-];
+/** One row for `credits_write_batch`: column name → value (jsonb columns carry the value itself). */
+type Row = Record<string, unknown>;
 
 const MS_PER_DAY = 86_400_000;
 
 /** The batch's charges summed per UTC day × member × feature (the report's rollup grain). */
-function dailyUsage(ws: string, charges: readonly Charge[]): Value[][] {
-  const groups = new Map<
-    string,
-    { day: number; member: string; feature: string; n: number; amount: number; overage: number }
-  >();
+function dailyUsage(ws: string, charges: readonly Charge[]): Row[] {
+  const groups = new Map<string, Row & { charges: number; amount_micros: number; overage_micros: number }>();
   for (const c of charges) {
     const day = Math.floor(c.at / MS_PER_DAY);
     const member = c.memberId ?? '';
     const key = JSON.stringify([day, member, c.feature]);
-    const g = groups.get(key) ?? { day, member, feature: c.feature, n: 0, amount: 0, overage: 0 };
-    g.n += 1;
-    g.amount += c.amountMicros;
-    g.overage += c.overageMicros;
+    const g = groups.get(key) ?? {
+      workspace_id: ws,
+      day,
+      member_id: member,
+      feature: c.feature,
+      charges: 0,
+      amount_micros: 0,
+      overage_micros: 0,
+    };
+    g.charges += 1;
+    g.amount_micros += c.amountMicros;
+    g.overage_micros += c.overageMicros;
     groups.set(key, g);
   }
-  return [...groups.values()].map((g) => [ws, g.day, g.member, g.feature, g.n, g.amount, g.overage]);
+  return [...groups.values()];
 }
 
-const LEDGER_ENTRIES: TableWrite['columns'] = [
-  ['workspace_id', 'text'],
-  ['id', 'text'],
-  ['type', 'text'],
-  ['amount_micros', 'bigint'],
-  ['at', 'bigint'],
-  ['lot_id', 'text'],
-  ['reservation_id', 'text'],
-  ['charge_id', 'text'],
-  ['topup_id', 'text'],
-  ['member_id', 'text'],
-  ['feature', 'text'],
-];
-
-const OUTBOX: TableWrite['columns'] = [
-  ['id', 'text'],
-  ['workspace_id', 'text'],
-  ['type', 'text'],
-  ['payload', 'jsonb'],
-  ['created_at', 'bigint'],
-];
-
-const IDEMPOTENCY: TableWrite['columns'] = [
-  ['scope', 'text'],
-  ['key', 'text'],
-  ['method', 'text'],
-  ['path', 'text'],
-  ['fingerprint', 'text'],
-  ['status', 'integer'],
-  ['response', 'jsonb'],
-  ['created_at', 'bigint'],
-];
-
 /**
- * `name AS (INSERT INTO t (…) SELECT … FROM unnest($a::type[], …) WITH ORDINALITY … ORDER BY ord)`:
- * one array parameter per column whatever the number of rows, so a batch of any size is one
- * short statement. Rows keep their order (ledger entries take their sequence from it).
- */
-function insertCte(params: SqlParam[], write: TableWrite, name: string, guard: string): string {
-  const arrays = write.columns.map(([, type], i) => {
-    params.push(write.rows.map((row) => row[i] ?? null));
-    // jsonb travels as text and is cast per row (drivers serialise jsonb[] elements unevenly).
-    return `$${params.length}::${type === 'jsonb' ? 'text' : type}[]`;
-  });
-  const aliases = write.columns.map((_, i) => `c${i}`);
-  const values = write.columns.map(([, type], i) => (type === 'jsonb' ? `c${i}::jsonb` : `c${i}`));
-  return `${name} AS (INSERT INTO ${write.table} (${write.columns.map(([column]) => column).join(', ')})
-    SELECT ${values.join(', ')} FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS t(${aliases.join(', ')}, ord)
-    WHERE ${guard} ORDER BY ord ${write.conflict ?? ''})`;
-}
-
-const TOPUPS: TableWrite['columns'] = [
-  ['id', 'text'],
-  ['status', 'text'],
-  ['covered_deficit_micros', 'bigint'],
-  ['lot_id', 'text'],
-  ['invoice_id', 'text'],
-  ['payment_intent_id', 'text'],
-  ['failure_code', 'text'],
-  ['failure_message', 'text'],
-  ['completed_at', 'bigint'],
-];
-
-/**
- * Writes a batch's changes in ONE statement, applied only if the workspace's ledger version is
- * still the one the batch read: the first CTE bumps it (`v`), and every other write of the
- * statement is conditional on that row coming back. Returns false when it did not (another
- * writer got there first; nothing was written). A batch that changed nothing (only refusals
- * and replays) writes nothing: optimistic, it sends no statement at all; locked, it commits
- * without waiting for the WAL flush, having made no change worth making durable.
+ * Writes a batch's changes in ONE call of `credits_write_batch` (migration 4), applied only if
+ * the workspace's ledger version is still the one the batch read; returns false when it was not
+ * (another writer got there first; nothing was written). A batch that changed nothing (only
+ * refusals and replays) writes nothing: optimistic, it sends no statement at all; locked, it
+ * commits without waiting for the WAL flush, having made no change worth making durable.
  */
 async function writeBatch(
   q: Queryable,
@@ -507,150 +354,132 @@ async function writeBatch(
     lots: readonly Lot[];
     reservations: readonly Reservation[];
     charges: readonly Charge[];
-    idempotency: Value[][];
+    idempotency: Row[];
   },
 ): Promise<boolean> {
   const w = ctx.workspace;
   const ws = w.id;
   const charges = changes.charges as readonly ChargeRecord[];
   const taskKindOf = (c: ChargeRecord): TaskKind | null => ctx.taskKinds.get(c.id) ?? c.taskKind ?? null;
-  const changedTopups = [...ctx.changedTopups].flatMap((id) => {
-    const t = ctx.topups.get(id);
-    return t === undefined ? [] : [t];
-  });
-  const writes: TableWrite[] = [
-    {
-      table: 'lots',
-      columns: LOTS,
-      rows: changes.lots.map((l) => [
-        ws,
-        l.id,
-        l.kind,
-        l.scope,
-        l.originalMicros,
-        l.remainingMicros,
-        l.grantedAt,
-        l.effectiveAt,
-        l.expiresAt,
-        l.source,
-        l.note,
-        l.chargeId,
-        l.topupId,
-        l.closedAt,
-        l.closeReason,
-      ]),
-      conflict: `ON CONFLICT (workspace_id, id) DO UPDATE SET remaining_micros = EXCLUDED.remaining_micros,
-       closed_at = EXCLUDED.closed_at, close_reason = EXCLUDED.close_reason`,
-    },
-    {
-      table: 'reservations',
-      columns: RESERVATIONS,
-      rows: changes.reservations.map((r) => [
-        ws,
-        r.id,
-        r.memberId,
-        r.feature,
-        r.heldMicros,
-        r.metered,
-        r.createdAt,
-        r.expiresAt,
-        r.status,
-        r.settledAt,
-        r.chargeId,
-        ctx.taskKinds.get(r.id) ?? (r as { taskKind?: TaskKind | null }).taskKind ?? null,
-      ]),
-      conflict: `ON CONFLICT (workspace_id, id) DO UPDATE SET held_micros = EXCLUDED.held_micros,
-       expires_at = EXCLUDED.expires_at, status = EXCLUDED.status, settled_at = EXCLUDED.settled_at,
-       charge_id = EXCLUDED.charge_id`,
-    },
-    {
-      table: 'charges',
-      columns: CHARGES,
-      rows: charges.map((c) => [
-        ws,
-        c.id,
-        c.reservationId,
-        c.memberId,
-        c.feature,
-        c.amountMicros,
-        c.outcome,
-        c.usage === null ? null : jsonParam(c.usage),
-        c.priceVersion,
-        taskKindOf(c),
-        c.deficitMicros,
-        c.overageMicros,
-        c.overrunMicros,
-        c.at,
-      ]),
-    },
-    {
-      table: 'charge_draws',
-      columns: DRAWS,
-      rows: charges.flatMap((c) =>
-        c.draws.map((d, seq) => [ws, c.id, seq, d.lotId, d.kind, d.scope, d.amountMicros]),
-      ),
-    },
+  // In the order of credits_write_batch's table arguments.
+  const tables: Record<string, Row[]> = {
+    lots: changes.lots.map((l) => ({
+      workspace_id: ws,
+      id: l.id,
+      kind: l.kind,
+      scope: l.scope,
+      original_micros: l.originalMicros,
+      remaining_micros: l.remainingMicros,
+      granted_at: l.grantedAt,
+      effective_at: l.effectiveAt,
+      expires_at: l.expiresAt,
+      source: l.source,
+      note: l.note,
+      charge_id: l.chargeId,
+      topup_id: l.topupId,
+      closed_at: l.closedAt,
+      close_reason: l.closeReason,
+    })),
+    reservations: changes.reservations.map((r) => ({
+      workspace_id: ws,
+      id: r.id,
+      member_id: r.memberId,
+      feature: r.feature,
+      held_micros: r.heldMicros,
+      metered: r.metered,
+      created_at: r.createdAt,
+      expires_at: r.expiresAt,
+      status: r.status,
+      settled_at: r.settledAt,
+      charge_id: r.chargeId,
+      task_kind: ctx.taskKinds.get(r.id) ?? (r as { taskKind?: TaskKind | null }).taskKind ?? null,
+    })),
+    charges: charges.map((c) => ({
+      workspace_id: ws,
+      id: c.id,
+      reservation_id: c.reservationId,
+      member_id: c.memberId,
+      feature: c.feature,
+      amount_micros: c.amountMicros,
+      outcome: c.outcome,
+      usage: c.usage,
+      price_version: c.priceVersion,
+      task_kind: taskKindOf(c),
+      deficit_micros: c.deficitMicros,
+      overage_micros: c.overageMicros,
+      overrun_micros: c.overrunMicros,
+      at: c.at,
+    })),
+    charge_draws: charges.flatMap((c) =>
+      c.draws.map((d, seq) => ({
+        workspace_id: ws,
+        charge_id: c.id,
+        seq,
+        lot_id: d.lotId,
+        kind: d.kind,
+        scope: d.scope,
+        amount_micros: d.amountMicros,
+      })),
+    ),
     // Usage detail for reports; pruned after 12 months (the ledger entries are kept forever).
-    {
-      table: 'usage_events',
-      columns: USAGE_EVENTS,
-      rows: charges.map((c) => [
-        ws,
-        c.id,
-        c.memberId,
-        c.feature,
-        taskKindOf(c),
-        c.usage?.model ?? null,
-        c.usage?.inputTokens ?? null,
-        c.usage?.outputTokens ?? null,
-        c.usage?.cachedInputTokens ?? null,
-        c.usage?.sandboxSeconds ?? null,
-        c.amountMicros,
-        c.overageMicros,
-        c.outcome,
-        c.at,
-      ]),
-    },
-    {
-      table: 'usage_daily',
-      columns: USAGE_DAILY,
-      rows: dailyUsage(ws, charges),
-      conflict: `ON CONFLICT (workspace_id, day, member_id, feature) DO UPDATE SET
-       charges = usage_daily.charges + EXCLUDED.charges,
-       amount_micros = usage_daily.amount_micros + EXCLUDED.amount_micros,
-       overage_micros = usage_daily.overage_micros + EXCLUDED.overage_micros`,
-    },
-    {
-      table: 'ledger_entries',
-      columns: LEDGER_ENTRIES,
-      rows: ctx.entries.map((e) => [
-        ws,
-        e.id,
-        e.type,
-        e.amountMicros,
-        e.at,
-        e.lotId,
-        e.reservationId,
-        e.chargeId,
-        e.topupId,
-        e.memberId,
-        e.feature,
-      ]),
-      conflict: 'ON CONFLICT (workspace_id, id) DO NOTHING',
-    },
-    {
-      table: 'outbox_events',
-      columns: OUTBOX,
-      rows: ctx.events.map((e) => [e.id, ws, e.type, jsonParam(e), ctx.now]),
-      conflict: 'ON CONFLICT (id) DO NOTHING',
-    },
-    {
-      table: 'idempotency_keys',
-      columns: IDEMPOTENCY,
-      rows: changes.idempotency,
-      conflict: 'ON CONFLICT (scope, key) DO NOTHING',
-    },
-  ].filter((write) => write.rows.length > 0);
+    usage_events: charges.map((c) => ({
+      workspace_id: ws,
+      charge_id: c.id,
+      member_id: c.memberId,
+      feature: c.feature,
+      task_kind: taskKindOf(c),
+      model: c.usage?.model ?? null,
+      input_tokens: c.usage?.inputTokens ?? null,
+      output_tokens: c.usage?.outputTokens ?? null,
+      cached_input_tokens: c.usage?.cachedInputTokens ?? null,
+      sandbox_seconds: c.usage?.sandboxSeconds ?? null,
+      amount_micros: c.amountMicros,
+      overage_micros: c.overageMicros,
+      outcome: c.outcome,
+      at: c.at,
+    })),
+    usage_daily: dailyUsage(ws, charges),
+    ledger_entries: ctx.entries.map((e) => ({
+      workspace_id: ws,
+      id: e.id,
+      type: e.type,
+      amount_micros: e.amountMicros,
+      at: e.at,
+      lot_id: e.lotId,
+      reservation_id: e.reservationId,
+      charge_id: e.chargeId,
+      topup_id: e.topupId,
+      member_id: e.memberId,
+      feature: e.feature,
+    })),
+    outbox_events: ctx.events.map((e) => ({
+      id: e.id,
+      workspace_id: ws,
+      type: e.type,
+      payload: e,
+      created_at: ctx.now,
+    })),
+    idempotency_keys: changes.idempotency,
+    topups: [...ctx.changedTopups].flatMap((id) => {
+      const t = ctx.topups.get(id);
+      if (t === undefined) return [];
+      return [
+        {
+          id: t.id,
+          status: t.status,
+          covered_deficit_micros: t.coveredDeficitMicros,
+          lot_id: t.lotId,
+          invoice_id: t.invoiceId,
+          payment_intent_id: t.paymentIntentId,
+          failure_code: t.failureCode,
+          failure_message: t.failureMessage,
+          completed_at: t.completedAt,
+        },
+      ];
+    }),
+  };
+  // Argument order of credits_write_batch after the workspace row; an empty table is passed as NULL.
+  const tableArgs = Object.values(tables).map((list) => (list.length === 0 ? null : jsonParam(list)));
 
   const s = w.settings;
   const workspaceRow: Value[] = [
@@ -673,56 +502,38 @@ async function writeBatch(
     w.enterprise,
   ];
   const unchanged = sameWorkspaceRow(before, workspaceRow);
-  if (writes.length === 0 && changedTopups.length === 0 && unchanged) {
+  if (tableArgs.every((arg) => arg === null) && unchanged) {
     if (mode === 'locked') await q.query('SET LOCAL synchronous_commit TO OFF');
     return true;
   }
   // Most reserves and captures leave the workspace's own columns as they were (no deficit, no
   // alert): then only the version moves, a heap-only update of one small row.
-  const params: SqlParam[] = [ws, before.ledgerVersion];
-  let set = 'ledger_version = ledger_version + 1';
-  if (!unchanged) {
-    params.push(...workspaceRow.slice(1));
-    set += `, deficit_micros = $3, overage_used_micros = $4, overage_period_start = $5,
-       seats_granted_period = $6, alert_state = $7, deleted_at = $8, overage_enabled = $9,
-       overage_cap_micros = $10, seat_pooling = $11, pinned_model = $12,
-       low_balance_thresholds_micros = $13, expiry_warning_days = $14, included_micros_per_seat = $15,
-       max_deficit_micros = $16, plan = $17, enterprise = $18`;
-  }
-  const guard = 'EXISTS (SELECT 1 FROM v)';
-  const ctes = [
-    `v AS (UPDATE workspaces SET ${set} WHERE id = $1 AND ledger_version = $2 RETURNING id)`,
-    ...writes.map((write, i) => insertCte(params, write, `w${i}`, guard)),
-  ];
-  if (changedTopups.length > 0) {
-    const rows = changedTopups.map((t) => [
-      t.id,
-      t.status,
-      t.coveredDeficitMicros,
-      t.lotId,
-      t.invoiceId,
-      t.paymentIntentId,
-      t.failureCode,
-      t.failureMessage,
-      t.completedAt,
-    ]);
-    const arrays = TOPUPS.map(([, type], i) => {
-      params.push(rows.map((row) => row[i] ?? null));
-      return `$${params.length}::${type}[]`;
-    });
-    ctes.push(`t AS (UPDATE topups SET status = u.status, covered_deficit_micros = u.covered_deficit_micros,
-       lot_id = u.lot_id, invoice_id = u.invoice_id, payment_intent_id = u.payment_intent_id,
-       failure_code = u.failure_code, failure_message = u.failure_message, completed_at = u.completed_at
-     FROM unnest(${arrays.join(', ')}) AS u(${TOPUPS.map(([name]) => name).join(', ')})
-     WHERE topups.id = u.id AND topups.workspace_id = $1 AND ${guard})`);
-  }
-  const { rows } = await q.query<{ applied: number }>(
-    `WITH ${ctes.join(',\n')}\nSELECT count(*)::int AS applied FROM v`,
-    params,
-    // A few dozen texts in all (which tables a batch writes): each is parsed and planned once.
+  const workspaceColumns = unchanged
+    ? null
+    : jsonParam({
+        deficit_micros: ctx.state.deficitMicros,
+        overage_used_micros: ctx.state.overageUsedMicros,
+        overage_period_start: ctx.state.period.start,
+        seats_granted_period: w.seatsGrantedPeriod,
+        alert_state: w.alertState,
+        deleted_at: ctx.state.policy.deletedAt,
+        overage_enabled: s.overage.enabled,
+        overage_cap_micros: s.overage.monthlyCapMicros,
+        seat_pooling: s.seatPooling,
+        pinned_model: s.pinnedModel,
+        low_balance_thresholds_micros: s.lowBalanceThresholdsMicros,
+        expiry_warning_days: s.expiryWarningDays,
+        included_micros_per_seat: s.includedMicrosPerSeat,
+        max_deficit_micros: s.maxDeficitMicros,
+        plan: w.plan,
+        enterprise: w.enterprise,
+      });
+  const { rows: result } = await q.query<{ applied: boolean }>(
+    `SELECT credits_write_batch($1, $2, $3::json, ${tableArgs.map((_, i) => `$${i + 4}::json`).join(', ')}) AS applied`,
+    [ws, before.ledgerVersion, workspaceColumns, ...tableArgs],
     { prepare: true },
   );
-  return Number(rows[0]?.applied ?? 0) === 1;
+  return result[0]?.applied === true;
 }
 
 /** Whether the workspace row would be written back exactly as it was read. */
