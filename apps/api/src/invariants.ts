@@ -578,8 +578,8 @@ function checkTopups(
 }
 
 /**
- * Replays the entries in commit order (batches of one workspace serialise on its row lock, so
- * `seq` is the order the engine applied them), keeping each lot's remaining amount. At each
+ * Replays the entries in commit order (a batch's write holds its workspace's row lock from its
+ * version bump to COMMIT, so `seq` is the order the engine applied them), keeping each lot's remaining amount. At each
  * charge's first entry the lots are exactly as the engine saw them, so the draws it must have
  * made can be recomputed and compared, and the running deficit checked against its bound.
  */

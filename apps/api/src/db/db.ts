@@ -10,7 +10,6 @@ export type SqlParam =
   | null
   | readonly string[]
   | readonly number[]
-  /** A column of values for `unnest($n::type[])` (multi-row writes with one parameter per column). */
   | readonly (string | number | boolean | null)[];
 
 export interface QueryOptions {

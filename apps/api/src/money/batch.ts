@@ -74,7 +74,7 @@ interface Seat {
 
 /**
  * How a batch is isolated. `optimistic`: read the state without a lock, decide, then write it all
- * in ONE statement that applies only if the workspace's ledger version is still the one read
+ * in ONE function call that applies only if the workspace's ledger version is still the one read
  * (two round trips, no lock held while deciding). `locked`: inside a caller's transaction, take
  * the workspace row lock before reading; the version check then always passes.
  */

@@ -61,8 +61,8 @@ export async function loadWorkspace(
 
 /**
  * Everything the engine needs about one workspace: open lots, held reservations, and any lot,
- * reservation, charge or top-up an operation names (so replays are recognised). `forUpdate`
- * takes the workspace row lock first: every ledger change of a workspace serialises on it.
+ * reservation, charge or top-up an operation names (so replays are recognised), from one
+ * snapshot. `forUpdate` takes the workspace row lock first (the money path's locked fallback).
  */
 export async function loadState(
   q: Queryable,
@@ -124,7 +124,7 @@ type JsonRow = Record<string, unknown>;
 
 /**
  * The workspace state plus the batch's idempotency records in ONE round trip:
- * `credits_load_batch` (migration 2) takes the workspace row lock (`lock`) and then reads on a
+ * `credits_load_batch` (migrations 2 and 4) takes the workspace row lock (`lock`) and then reads on a
  * snapshot taken after the lock was granted. Rows come back as json and go through the same row
  * mappers: a bigint beyond 2^53 parses to a number that is still not a safe integer, so
  * `toSafeInt` refuses it as loudly as it refuses the drivers' strings.
