@@ -36,6 +36,9 @@ function run(command: string, args: string[], timeoutMs: number): void {
 export function ensureChromium(): void {
   if (existsSync(CHROMIUM_PATH)) return;
   if (CHROMIUM_PATH !== '/usr/bin/chromium') throw new Error(`CHROMIUM_PATH ${CHROMIUM_PATH} does not exist`);
+  // An install killed half-way (a cancelled CI run) leaves dpkg refusing every later one until
+  // its configuration is finished; doing so first is a no-op when nothing is pending.
+  run('dpkg', ['--configure', '-a'], 420_000);
   run('apt-get', ['update'], 240_000);
   run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], 420_000);
   if (!existsSync(CHROMIUM_PATH))

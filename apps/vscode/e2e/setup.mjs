@@ -53,6 +53,9 @@ function ensureAptPackages() {
     );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // An install killed half-way (a cancelled CI run) leaves dpkg refusing every later one until
+  // its configuration is finished; doing so first is a no-op when nothing is pending.
+  run('dpkg', ['--configure', '-a'], { env });
   run('apt-get', ['update'], { env });
   run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
 }
