@@ -86,12 +86,21 @@ function withLock(dir, fn) {
 }
 
 /**
- * The environment without the `npm_*` variables a parent package manager sets for its scripts.
- * Run under pnpm, `npm_config_user_agent` names pnpm's Node (20); npm would pass it on, and
- * code-server's install script reads the Node version from it and refuses to install.
+ * The environment for npm running on Node 24. Under pnpm, `npm_config_user_agent` names pnpm's
+ * Node (20); npm would pass it on, and code-server's install script reads the Node version from
+ * it and refuses to install. And npm on the cached Node 24 would look for its global npmrc next to
+ * that Node: keep the machine's (it may name the CA file the registry's certificates need).
  */
-function npmFreeEnv() {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+function node24NpmEnv(node24) {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => key.toLowerCase() !== 'npm_config_user_agent'),
+  );
+  if (env.npm_config_globalconfig === undefined && env.NPM_CONFIG_GLOBALCONFIG === undefined) {
+    env.npm_config_globalconfig = execFileSync('npm', ['config', 'get', 'globalconfig'], {
+      encoding: 'utf8',
+    }).trim();
+  }
+  return { ...env, PATH: `${node24.bin}:${process.env.PATH ?? ''}` };
 }
 
 function ensureNode24(dir) {
@@ -122,8 +131,7 @@ function ensureCodeServer(dir, node24) {
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'package.json'), '{"private":true}\n');
     const env = {
-      ...npmFreeEnv(),
-      PATH: `${node24.bin}:${process.env.PATH ?? ''}`,
+      ...node24NpmEnv(node24),
       // The machine's npmrc points node-gyp at Node 20's headers; code-server builds for Node 24.
       npm_config_nodedir: node24.nodeDir,
       NPM_CONFIG_NODEDIR: node24.nodeDir,
@@ -148,8 +156,7 @@ function ensureVsce(dir, node24) {
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'package.json'), '{"private":true}\n');
     const env = {
-      ...npmFreeEnv(),
-      PATH: `${node24.bin}:${process.env.PATH ?? ''}`,
+      ...node24NpmEnv(node24),
       npm_config_nodedir: node24.nodeDir,
     };
     run(
