@@ -41,16 +41,21 @@ function outlives(lot: Lot, until: Instant): boolean {
 }
 
 /**
- * Lots that can back work of `memberId` settling by `until`, in the order a simulated hold
- * claims them: the member's own (unpooled) seat lots first, then shared lots, each in burn order.
- * Claiming private lots first is what makes the deficit bound independent of the order in which
- * captures later arrive (see README: the negative-balance bound).
+ * Spendable lots in the order a simulated hold claims them: private (unpooled) seat lots first,
+ * then shared lots, each in burn order. Claiming private lots first is what makes the deficit
+ * bound independent of the order in which captures later arrive (see README: the negative-balance
+ * bound). Sorted once per decision; each hold then walks it, skipping what it cannot use.
  */
-function backingLots(state: WorkspaceState, memberId: string | null, now: Instant, until: Instant): Lot[] {
+function claimOrder(state: WorkspaceState, now: Instant): Lot[] {
   const isPrivate = (lot: Lot) => lot.scope !== 'workspace' && !state.policy.seatPooling;
   return state.lots
-    .filter((lot) => isSpendable(lot, now) && outlives(lot, until) && canDraw(state.policy, memberId, lot))
+    .filter((lot) => isSpendable(lot, now))
     .sort((a, b) => Number(isPrivate(b)) - Number(isPrivate(a)) || compareBurnOrder(a, b));
+}
+
+/** Whether `lot` can back work of `memberId` that settles by `until`. */
+function backs(state: WorkspaceState, lot: Lot, memberId: string | null, until: Instant): boolean {
+  return outlives(lot, until) && canDraw(state.policy, memberId, lot);
 }
 
 export interface HoldSimulation {
@@ -66,14 +71,24 @@ export function simulateHolds(
   now: Instant,
   excludeReservationId?: string,
 ): HoldSimulation {
+  return simulate(state, now, claimOrder(state, now), excludeReservationId);
+}
+
+function simulate(
+  state: WorkspaceState,
+  now: Instant,
+  ordered: readonly Lot[],
+  excludeReservationId?: string,
+): HoldSimulation {
   const remaining = new Map<string, Micros>();
   for (const lot of state.lots) remaining.set(lot.id, lot.remainingMicros);
   let shortfallMicros = 0;
   for (const hold of outstandingHolds(state, now)) {
     if (hold.id === excludeReservationId) continue;
     let left = hold.heldMicros;
-    for (const lot of backingLots(state, hold.memberId, now, hold.expiresAt)) {
+    for (const lot of ordered) {
       if (left === 0) break;
+      if (!backs(state, lot, hold.memberId, hold.expiresAt)) continue;
       const available = remaining.get(lot.id) ?? 0;
       const claimed = minMicros(left, available);
       remaining.set(lot.id, available - claimed);
@@ -111,10 +126,18 @@ export function worstCaseHoldDeficit(
   if (extra !== null)
     holds.push({ memberId: extra.memberId, amountMicros: extra.amountMicros, until: extra.holdUntil });
   if (holds.length === 0) return 0;
-  const latestUntil = (memberId: string | null | undefined) =>
-    Math.max(...holds.filter((h) => memberId === undefined || h.memberId === memberId).map((h) => h.until));
+  // The latest settlement of any hold (shared lots must outlive it) and of each member's holds.
+  let latestOfAll = Number.NEGATIVE_INFINITY;
+  const latestByMember = new Map<string | null, Instant>();
   const needByMember = new Map<string | null, Micros>();
-  for (const h of holds) needByMember.set(h.memberId, (needByMember.get(h.memberId) ?? 0) + h.amountMicros);
+  for (const h of holds) {
+    needByMember.set(h.memberId, (needByMember.get(h.memberId) ?? 0) + h.amountMicros);
+    latestOfAll = Math.max(latestOfAll, h.until);
+    latestByMember.set(
+      h.memberId,
+      Math.max(latestByMember.get(h.memberId) ?? Number.NEGATIVE_INFINITY, h.until),
+    );
+  }
   let shared = 0;
   const privateByMember = new Map<string | null, Micros>();
   for (const lot of state.lots) {
@@ -122,8 +145,8 @@ export function worstCaseHoldDeficit(
     const owner =
       lot.scope === 'workspace' || state.policy.seatPooling ? undefined : lot.scope.slice('member:'.length);
     if (owner === undefined) {
-      if (outlives(lot, latestUntil(undefined))) shared += lot.remainingMicros;
-    } else if (needByMember.has(owner) && outlives(lot, latestUntil(owner))) {
+      if (outlives(lot, latestOfAll)) shared += lot.remainingMicros;
+    } else if (needByMember.has(owner) && outlives(lot, latestByMember.get(owner) ?? latestOfAll)) {
       privateByMember.set(owner, (privateByMember.get(owner) ?? 0) + lot.remainingMicros);
     }
   }
@@ -151,10 +174,11 @@ export function admission(state: WorkspaceState, request: AdmissionRequest, now:
   const amountMicros = assertNonNegativeMicros(request.amountMicros, 'amountMicros');
   const { policy } = state;
   const until = request.holdUntil ?? now;
-  const simulation = simulateHolds(state, now, request.excludeReservationId);
+  const ordered = claimOrder(state, now);
+  const simulation = simulate(state, now, ordered, request.excludeReservationId);
   let drawable = 0;
-  for (const lot of backingLots(state, request.memberId, now, until)) {
-    drawable += simulation.remaining.get(lot.id) ?? 0;
+  for (const lot of ordered) {
+    if (backs(state, lot, request.memberId, until)) drawable += simulation.remaining.get(lot.id) ?? 0;
   }
   const overageOn = policy.overage.enabled;
   const pendingDeficit = state.deficitMicros + (overageOn ? 0 : simulation.shortfallMicros);
