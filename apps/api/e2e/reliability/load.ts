@@ -49,6 +49,8 @@ export interface LoadOptions {
   topupShare?: number;
   /** Share of reservations left to lapse at their TTL. */
   abandonShare?: number;
+  /** TTL of the abandoned ones (default 60 s). */
+  abandonTtlSeconds?: number;
   maxRetries?: number;
   /** Called with every settled operation (soak: latency per operation). */
   onOperation?: (op: string, ms: number, ok: boolean) => void;
@@ -165,7 +167,12 @@ export async function runLoad(options: LoadOptions): Promise<void> {
       const reservation = await attempt(`reserve ${reservationId}`, async () => {
         const r = await server().reservations.create(
           tenant.id,
-          { feature: 'coding_session', estimateMicros, ttlSeconds: abandon ? 60 : 3_600, reservationId },
+          {
+            feature: 'coding_session',
+            estimateMicros,
+            ttlSeconds: abandon ? (options.abandonTtlSeconds ?? 60) : 3_600,
+            reservationId,
+          },
           { idempotencyKey: `reserve-${reservationId}` },
         );
         book.reservations.set(r.id, { workspaceId: tenant.id, response: r });
