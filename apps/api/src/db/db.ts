@@ -2,15 +2,7 @@
  * The tiny database interface the data-access layer is written against. Two adapters implement
  * it (PGlite, PostgreSQL) and run the same SQL.
  */
-export type SqlParam =
-  | string
-  | number
-  | bigint
-  | boolean
-  | null
-  | readonly string[]
-  | readonly number[]
-  | readonly (string | number | boolean | null)[];
+export type SqlParam = string | number | bigint | boolean | null | readonly string[] | readonly number[];
 
 export interface QueryOptions {
   /**

@@ -86,7 +86,7 @@ export const VERSION_CONFLICT = Symbol('version conflict');
 /**
  * Applies a batch of operations of ONE workspace atomically: load its state once, run each
  * operation through the engine in order (a refusal fails only that operation), and write
- * everything with one multi-row statement guarded by the ledger version.
+ * everything with one call of `credits_write_batch` guarded by the ledger version.
  */
 export async function runBatch(
   q: Queryable,
@@ -94,7 +94,7 @@ export async function runBatch(
   ops: readonly MoneyOp[],
   now: number,
   priceTable: PriceTable,
-  mode: BatchMode = 'locked',
+  mode: BatchMode,
 ): Promise<OpSettled[] | typeof VERSION_CONFLICT> {
   const refs = mergeRefs(ops);
   const scope = `ws:${workspaceId}`;
@@ -201,6 +201,15 @@ export async function runBatch(
   return VERSION_CONFLICT;
 }
 
+/** What `commitBatch` answers: each operation's outcome, and how the batch got committed. */
+export interface CommittedBatch {
+  settled: OpSettled[];
+  /** Optimistic attempts that lost to another writer first. */
+  conflicts: number;
+  /** Committed under the workspace row lock after repeated conflicts. */
+  locked: boolean;
+}
+
 /** Optimistic attempts before a batch falls back to the row lock (bounded work under contention). */
 const OPTIMISTIC_ATTEMPTS = 2;
 
@@ -216,7 +225,7 @@ export async function commitBatch(
   ops: readonly MoneyOp[],
   now: number,
   priceTable: PriceTable,
-): Promise<{ settled: OpSettled[]; conflicts: number; locked: boolean }> {
+): Promise<CommittedBatch> {
   let conflicts = 0;
   while (conflicts < OPTIMISTIC_ATTEMPTS) {
     const settled = await runBatch(db, workspaceId, ops, now, priceTable, 'optimistic');
@@ -308,7 +317,6 @@ function restore(ctx: OpContext, s: Snapshot): void {
   ctx.settingsChanged = s.settingsChanged;
 }
 
-type Value = string | number | boolean | null;
 /** One row for `credits_write_batch`: column name → value (jsonb columns carry the value itself). */
 type Row = Record<string, unknown>;
 
@@ -481,82 +489,55 @@ async function writeBatch(
   // Argument order of credits_write_batch after the workspace row; an empty table is passed as NULL.
   const tableArgs = Object.values(tables).map((list) => (list.length === 0 ? null : jsonParam(list)));
 
-  const s = w.settings;
-  const workspaceRow: Value[] = [
-    ws,
-    ctx.state.deficitMicros,
-    ctx.state.overageUsedMicros,
-    ctx.state.period.start,
-    w.seatsGrantedPeriod,
-    jsonParam(w.alertState),
-    ctx.state.policy.deletedAt,
-    s.overage.enabled,
-    s.overage.monthlyCapMicros,
-    s.seatPooling,
-    s.pinnedModel,
-    jsonParam(s.lowBalanceThresholdsMicros),
-    jsonParam(s.expiryWarningDays),
-    s.includedMicrosPerSeat,
-    s.maxDeficitMicros,
-    w.plan,
-    w.enterprise,
-  ];
-  const unchanged = sameWorkspaceRow(before, workspaceRow);
+  const read = workspaceColumns(before, before);
+  const written = workspaceColumns(w, {
+    deficitMicros: ctx.state.deficitMicros,
+    overageUsedMicros: ctx.state.overageUsedMicros,
+    overagePeriodStart: ctx.state.period.start,
+    deletedAt: ctx.state.policy.deletedAt,
+  });
+  const unchanged = read === written;
   if (tableArgs.every((arg) => arg === null) && unchanged) {
     if (mode === 'locked') await q.query('SET LOCAL synchronous_commit TO OFF');
     return true;
   }
   // Most reserves and captures leave the workspace's own columns as they were (no deficit, no
   // alert): then only the version moves, a heap-only update of one small row.
-  const workspaceColumns = unchanged
-    ? null
-    : jsonParam({
-        deficit_micros: ctx.state.deficitMicros,
-        overage_used_micros: ctx.state.overageUsedMicros,
-        overage_period_start: ctx.state.period.start,
-        seats_granted_period: w.seatsGrantedPeriod,
-        alert_state: w.alertState,
-        deleted_at: ctx.state.policy.deletedAt,
-        overage_enabled: s.overage.enabled,
-        overage_cap_micros: s.overage.monthlyCapMicros,
-        seat_pooling: s.seatPooling,
-        pinned_model: s.pinnedModel,
-        low_balance_thresholds_micros: s.lowBalanceThresholdsMicros,
-        expiry_warning_days: s.expiryWarningDays,
-        included_micros_per_seat: s.includedMicrosPerSeat,
-        max_deficit_micros: s.maxDeficitMicros,
-        plan: w.plan,
-        enterprise: w.enterprise,
-      });
+  const workspaceColumnsArg = unchanged ? null : written;
   const { rows: result } = await q.query<{ applied: boolean }>(
     `SELECT credits_write_batch($1, $2, $3::json, ${tableArgs.map((_, i) => `$${i + 4}::json`).join(', ')}) AS applied`,
-    [ws, before.ledgerVersion, workspaceColumns, ...tableArgs],
+    [ws, before.ledgerVersion, workspaceColumnsArg, ...tableArgs],
     { prepare: true },
   );
   return result[0]?.applied === true;
 }
 
-/** Whether the workspace row would be written back exactly as it was read. */
-function sameWorkspaceRow(before: WorkspaceRecord, row: readonly Value[]): boolean {
-  const s = before.settings;
-  const original: Value[] = [
-    before.id,
-    before.deficitMicros,
-    before.overageUsedMicros,
-    before.overagePeriodStart,
-    before.seatsGrantedPeriod,
-    jsonParam(before.alertState),
-    before.deletedAt,
-    s.overage.enabled,
-    s.overage.monthlyCapMicros,
-    s.seatPooling,
-    s.pinnedModel,
-    jsonParam(s.lowBalanceThresholdsMicros),
-    jsonParam(s.expiryWarningDays),
-    s.includedMicrosPerSeat,
-    s.maxDeficitMicros,
-    before.plan,
-    before.enterprise,
-  ];
-  return original.every((value, i) => value === row[i]);
+/**
+ * The workspace row's own columns as `credits_write_batch` takes them (JSON keyed by column), from
+ * its settings and the ledger figures given. One text for the row as read and as it would be
+ * written, so comparing the two says whether it needs writing at all.
+ */
+function workspaceColumns(
+  w: WorkspaceRecord,
+  ledger: Pick<WorkspaceRecord, 'deficitMicros' | 'overageUsedMicros' | 'overagePeriodStart' | 'deletedAt'>,
+): string {
+  const s = w.settings;
+  return jsonParam({
+    deficit_micros: ledger.deficitMicros,
+    overage_used_micros: ledger.overageUsedMicros,
+    overage_period_start: ledger.overagePeriodStart,
+    seats_granted_period: w.seatsGrantedPeriod,
+    alert_state: w.alertState,
+    deleted_at: ledger.deletedAt,
+    overage_enabled: s.overage.enabled,
+    overage_cap_micros: s.overage.monthlyCapMicros,
+    seat_pooling: s.seatPooling,
+    pinned_model: s.pinnedModel,
+    low_balance_thresholds_micros: s.lowBalanceThresholdsMicros,
+    expiry_warning_days: s.expiryWarningDays,
+    included_micros_per_seat: s.includedMicrosPerSeat,
+    max_deficit_micros: s.maxDeficitMicros,
+    plan: w.plan,
+    enterprise: w.enterprise,
+  });
 }

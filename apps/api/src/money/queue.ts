@@ -1,15 +1,11 @@
 import type { PriceTable } from '@aicredits/ledger';
 import type { Db } from '../db/db.js';
-import { commitBatch, type MoneyOp, type OpResult, type OpSettled } from './batch.js';
+import { type CommittedBatch, commitBatch, type MoneyOp, type OpResult } from './batch.js';
 
-export interface BatchInfo {
+export interface BatchInfo extends Pick<CommittedBatch, 'conflicts' | 'locked'> {
   workspaceId: string;
   size: number;
   ms: number;
-  /** Optimistic attempts that lost to another writer before this batch committed. */
-  conflicts: number;
-  /** Committed under the workspace row lock after repeated conflicts. */
-  locked: boolean;
 }
 
 interface Pending {
@@ -74,7 +70,7 @@ export class GroupCommitQueue {
       while (lane.waiting.length > 0) {
         const batch = lane.waiting.splice(0, this.maxBatch);
         const started = performance.now();
-        let outcome: { settled: OpSettled[]; conflicts: number; locked: boolean };
+        let outcome: CommittedBatch;
         try {
           const now = this.options.now();
           const table = await this.options.priceTable(now);
