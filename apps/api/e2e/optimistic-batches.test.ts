@@ -130,14 +130,15 @@ describe.runIf(pgUrl !== undefined && pgUrl !== '')('optimistic batches racing o
     const db = store.db;
     const query = db.query.bind(db);
     // Another writer that always gets there first: it moves the version between each optimistic
-    // read and write. Statements of the locked fallback run on a transaction, not through here.
+    // read and write (and before a write decided on the remembered ledger). Statements of the
+    // locked fallback run on a transaction, not through here.
     let interfered = 0;
-    (db as { query: typeof db.query }).query = async (sql, params) => {
-      if (sql.startsWith('SELECT credits_write_batch')) {
-        interfered += 1;
+    (db as { query: typeof db.query }).query = async (sql, params, options) => {
+      if (sql.startsWith('SELECT credits_write_')) {
+        if (sql.startsWith('SELECT credits_write_batch')) interfered += 1;
         await query('UPDATE workspaces SET ledger_version = ledger_version + 1 WHERE id = $1', [workspaceId]);
       }
-      return query(sql, params);
+      return query(sql, params, options);
     };
     const seen = batches.length;
     try {
@@ -160,7 +161,9 @@ describe.runIf(pgUrl !== undefined && pgUrl !== '')('optimistic batches racing o
       (db as { query: typeof db.query }).query = query;
     }
     expect(interfered).toBe(2);
-    expect(batches.slice(seen)).toEqual([expect.objectContaining({ size: 1, conflicts: 2, locked: true })]);
+    expect(batches.slice(seen)).toEqual([
+      expect.objectContaining({ size: 1, conflicts: 2, locked: true, remembered: false }),
+    ]);
     const { rows } = await db.query<{ n: string }>(
       "SELECT count(*)::text AS n FROM reservations WHERE workspace_id = $1 AND id = 'res_locked'",
       [workspaceId],

@@ -31,6 +31,8 @@ export interface OpenMoneyStoreOptions {
   now?: () => number;
   priceTable?: PriceTable;
   maxBatch?: number;
+  /** Workspaces whose ledger is remembered between batches (see `GroupCommitOptions`); 0: none. */
+  rememberedWorkspaces?: number;
   onBatch?: (info: BatchInfo) => void;
 }
 
@@ -48,6 +50,9 @@ export async function openMoneyStore(options: OpenMoneyStoreOptions = {}): Promi
     now: options.now ?? (() => Date.now()),
     priceTable: async () => table,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
+    ...(options.rememberedWorkspaces === undefined
+      ? {}
+      : { rememberedWorkspaces: options.rememberedWorkspaces }),
     ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
   });
   return {

@@ -530,6 +530,43 @@ END
 $$;
 `,
   },
+  {
+    version: 5,
+    name: 'write from a remembered state',
+    sql: `
+-- The write of a batch decided on a state the service remembered from its own last batch of the
+-- workspace instead of reading it again (one round trip instead of two). That state holds only
+-- open lots and held reservations, so what it cannot know is checked here first: none of the
+-- batch's idempotency keys, new reservation ids or new charge ids may exist already. Answers
+-- 'applied', or 'stale' (nothing written; the caller reads the state and decides again) when a
+-- check fails or the ledger version moved. A batch with nothing to write (refusals only) is
+-- still checked, so a refusal is never answered from a state another writer has changed.
+CREATE FUNCTION credits_write_remembered(p_workspace text, p_version bigint, p_scope text,
+  p_keys text[], p_new_reservations text[], p_new_charges text[], p_workspace_row json,
+  p_lots json, p_reservations json, p_charges json, p_draws json, p_usage_events json,
+  p_usage_daily json, p_entries json, p_outbox json, p_idempotency json, p_topups json)
+RETURNS text LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM unnest(p_keys) k(key)
+      JOIN LATERAL (SELECT 1 FROM idempotency_keys i WHERE i.scope = p_scope AND i.key = k.key OFFSET 0) i ON true)
+    OR EXISTS (SELECT 1 FROM unnest(p_new_reservations) k(id)
+      JOIN LATERAL (SELECT 1 FROM reservations r WHERE r.workspace_id = p_workspace AND r.id = k.id OFFSET 0) r ON true)
+    OR EXISTS (SELECT 1 FROM unnest(p_new_charges) k(id)
+      JOIN LATERAL (SELECT 1 FROM charges c WHERE c.workspace_id = p_workspace AND c.id = k.id OFFSET 0) c ON true) THEN
+    RETURN 'stale';
+  END IF;
+  IF p_workspace_row IS NULL AND p_lots IS NULL AND p_reservations IS NULL AND p_charges IS NULL
+    AND p_entries IS NULL AND p_outbox IS NULL AND p_idempotency IS NULL AND p_topups IS NULL THEN
+    PERFORM 1 FROM workspaces WHERE id = p_workspace AND ledger_version = p_version;
+    RETURN CASE WHEN FOUND THEN 'applied' ELSE 'stale' END;
+  END IF;
+  RETURN CASE WHEN credits_write_batch(p_workspace, p_version, p_workspace_row, p_lots, p_reservations,
+    p_charges, p_draws, p_usage_events, p_usage_daily, p_entries, p_outbox, p_idempotency, p_topups)
+    THEN 'applied' ELSE 'stale' END;
+END
+$$;
+`,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock. */

@@ -14,8 +14,8 @@ import {
 import type { Db, Queryable } from '../db/db.js';
 import { jsonParam } from '../db/sql.js';
 import { ApiError, toApiError } from '../errors.js';
-import type { ChargeRecord, TopupRecord, WorkspaceRecord } from '../store/records.js';
-import { loadBatchState, type StateRefs } from '../store/state.js';
+import type { ChargeRecord, ReservationRecord, TopupRecord, WorkspaceRecord } from '../store/records.js';
+import { assembleState, type BatchState, loadBatchState, type StateRefs } from '../store/state.js';
 import { evaluateAlerts } from './alerts.js';
 
 /** What an operation answers: the HTTP status and body (stored verbatim for idempotent replay). */
@@ -61,7 +61,32 @@ export interface MoneyOp {
   readonly refs?: StateRefs;
   /** Loads the member seats (only the lazy seat grant and seat operations need them). */
   readonly needsSeats?: boolean;
+  /**
+   * True when a remembered ledger (open lots and held reservations only) holds everything this
+   * operation reads. Absent: the operation always reads the stored state.
+   */
+  decidableFrom?(remembered: RememberedLedger): boolean;
   apply(ctx: OpContext): OpResponse;
+}
+
+/**
+ * What the service remembers of a workspace after its own last batch of it: the workspace row as
+ * written, its open lots and held reservations, at the ledger version that write produced. The
+ * next batch can decide on it without reading; its write then applies only if the version is
+ * unchanged and nothing the memory cannot know (stored idempotency keys, ids already taken)
+ * contradicts it (`credits_write_remembered`, migration 5).
+ */
+export interface RememberedLedger {
+  readonly workspace: WorkspaceRecord;
+  readonly lots: readonly Lot[];
+  readonly reservations: readonly ReservationRecord[];
+}
+
+/** Where remembered ledgers are kept, per workspace (bounded by the caller). */
+export interface LedgerMemory {
+  get(workspaceId: string): RememberedLedger | undefined;
+  set(workspaceId: string, ledger: RememberedLedger): void;
+  delete(workspaceId: string): void;
 }
 
 export type OpSettled = { ok: true; result: OpResult } | { ok: false; error: unknown };
@@ -75,10 +100,18 @@ interface Seat {
 /**
  * How a batch is isolated. `optimistic`: read the state without a lock, decide, then write it all
  * in ONE function call that applies only if the workspace's ledger version is still the one read
- * (two round trips, no lock held while deciding). `locked`: inside a caller's transaction, take
- * the workspace row lock before reading; the version check then always passes.
+ * (two round trips, no lock held while deciding). `remembered`: decide on the ledger remembered
+ * from this service's last batch, no read at all; the write checks what the memory cannot know
+ * (one round trip). `locked`: inside a caller's transaction, take the workspace row lock before
+ * reading; the version check then always passes.
  */
-export type BatchMode = 'optimistic' | 'locked';
+export type BatchMode = 'optimistic' | 'remembered' | 'locked';
+
+/** A committed batch's outcomes, and the ledger as it now stands, to remember. */
+export interface BatchRun {
+  settled: OpSettled[];
+  ledger: RememberedLedger;
+}
 
 /** Another writer changed the workspace between this batch's read and its write: nothing was written. */
 export const VERSION_CONFLICT = Symbol('version conflict');
@@ -95,12 +128,22 @@ export async function runBatch(
   now: number,
   priceTable: PriceTable,
   mode: BatchMode,
-): Promise<OpSettled[] | typeof VERSION_CONFLICT> {
-  const refs = mergeRefs(ops);
+  remembered?: RememberedLedger,
+): Promise<BatchRun | typeof VERSION_CONFLICT> {
   const scope = `ws:${workspaceId}`;
   const keys = ops.flatMap((op) => (op.idempotency === null ? [] : [op.idempotency.key]));
-  // One round trip: the state and idempotency records (read after the row lock in locked mode).
-  const loaded = await loadBatchState(q, workspaceId, now, refs, { scope, keys }, mode === 'locked');
+  let loaded: BatchState;
+  if (mode === 'remembered') {
+    if (remembered === undefined) throw new Error('a remembered batch needs the remembered ledger');
+    const { workspace, lots, reservations } = remembered;
+    loaded = {
+      ...assembleState(workspace, lots, [...reservations], [], new Map(), now),
+      idempotency: new Map(),
+    };
+  } else {
+    // One round trip: the state and idempotency records (read after the row lock in locked mode).
+    loaded = await loadBatchState(q, workspaceId, now, mergeRefs(ops), { scope, keys }, mode === 'locked');
+  }
   const known = loaded.idempotency;
 
   const before = loaded.state;
@@ -181,9 +224,10 @@ export async function runBatch(
   ctx.workspace = { ...ctx.workspace, alertState: alerts.alertState };
   ctx.events.push(...alerts.events);
 
-  const written = await writeBatch(q, ctx, loaded.workspace, mode, {
+  const changedReservations = after.reservations.filter((r) => initialReservations.get(r.id) !== r);
+  const version = await writeBatch(q, ctx, loaded.workspace, mode, {
     lots: after.lots.filter((l) => initialLots.get(l.id) !== l),
-    reservations: after.reservations.filter((r) => initialReservations.get(r.id) !== r),
+    reservations: changedReservations,
     charges: newCharges,
     idempotency: stored.map((s) => ({
       scope,
@@ -195,10 +239,37 @@ export async function runBatch(
       response: s.body,
       created_at: now,
     })),
+    assumedNew: {
+      scope,
+      keys,
+      reservationIds: changedReservations.filter((r) => !initialReservations.has(r.id)).map((r) => r.id),
+      chargeIds: newCharges.map((c) => c.id),
+    },
   });
-  if (written) return settled;
+  if (version !== null) return { settled, ledger: rememberLedger(ctx, version) };
   if (mode === 'locked') throw new Error(`ledger version of ${workspaceId} changed under its row lock`);
   return VERSION_CONFLICT;
+}
+
+/** The ledger after a committed batch, as a fresh read would return it, at `version`. */
+function rememberLedger(ctx: OpContext, version: number): RememberedLedger {
+  const s = ctx.state;
+  return {
+    workspace: {
+      ...ctx.workspace,
+      deficitMicros: s.deficitMicros,
+      overageUsedMicros: s.overageUsedMicros,
+      overagePeriodStart: s.period.start,
+      deletedAt: s.policy.deletedAt,
+      ledgerVersion: version,
+    },
+    lots: s.lots.filter((l) => l.closedAt === null),
+    reservations: s.reservations
+      .filter((r) => r.status === 'held')
+      .map((r) =>
+        'taskKind' in r ? (r as ReservationRecord) : { ...r, taskKind: ctx.taskKinds.get(r.id) ?? null },
+      ),
+  };
 }
 
 /** What `commitBatch` answers: each operation's outcome, and how the batch got committed. */
@@ -208,6 +279,8 @@ export interface CommittedBatch {
   conflicts: number;
   /** Committed under the workspace row lock after repeated conflicts. */
   locked: boolean;
+  /** Decided on the remembered ledger (no read) and committed so. */
+  remembered: boolean;
 }
 
 /** Optimistic attempts before a batch falls back to the row lock (bounded work under contention). */
@@ -225,16 +298,37 @@ export async function commitBatch(
   ops: readonly MoneyOp[],
   now: number,
   priceTable: PriceTable,
+  memory?: LedgerMemory,
 ): Promise<CommittedBatch> {
+  const remembered = memory?.get(workspaceId);
+  // Whatever happens next, the memory is only trusted again once a batch has committed.
+  memory?.delete(workspaceId);
+  if (remembered !== undefined && ops.every((op) => op.decidableFrom?.(remembered) === true)) {
+    const run = await runBatch(db, workspaceId, ops, now, priceTable, 'remembered', remembered);
+    // Stale (another writer, or something the memory could not know): decide again on a fresh read.
+    if (run !== VERSION_CONFLICT) return committed(memory, workspaceId, run, 0, false, true);
+  }
   let conflicts = 0;
   while (conflicts < OPTIMISTIC_ATTEMPTS) {
-    const settled = await runBatch(db, workspaceId, ops, now, priceTable, 'optimistic');
-    if (settled !== VERSION_CONFLICT) return { settled, conflicts, locked: false };
+    const run = await runBatch(db, workspaceId, ops, now, priceTable, 'optimistic');
+    if (run !== VERSION_CONFLICT) return committed(memory, workspaceId, run, conflicts, false, false);
     conflicts += 1;
   }
-  const settled = await db.transaction((tx) => runBatch(tx, workspaceId, ops, now, priceTable, 'locked'));
-  if (settled === VERSION_CONFLICT) throw new Error('unreachable: a locked batch cannot conflict');
-  return { settled, conflicts, locked: true };
+  const run = await db.transaction((tx) => runBatch(tx, workspaceId, ops, now, priceTable, 'locked'));
+  if (run === VERSION_CONFLICT) throw new Error('unreachable: a locked batch cannot conflict');
+  return committed(memory, workspaceId, run, conflicts, true, false);
+}
+
+function committed(
+  memory: LedgerMemory | undefined,
+  workspaceId: string,
+  run: BatchRun,
+  conflicts: number,
+  locked: boolean,
+  remembered: boolean,
+): CommittedBatch {
+  if (run.ledger.workspace.deletedAt === null) memory?.set(workspaceId, run.ledger);
+  return { settled: run.settled, conflicts, locked, remembered };
 }
 
 function mismatch(key: string): ApiError {
@@ -348,8 +442,9 @@ function dailyUsage(ws: string, charges: readonly Charge[]): Row[] {
 
 /**
  * Writes a batch's changes in ONE call of `credits_write_batch` (migration 4), applied only if
- * the workspace's ledger version is still the one the batch read; returns false when it was not
- * (another writer got there first; nothing was written). A batch that changed nothing (only
+ * the workspace's ledger version is still the one the batch read; returns the version the
+ * workspace now has, or null when it was not applied (another writer got there first, or in
+ * `remembered` mode a check of `credits_write_remembered` failed; nothing was written). A batch that changed nothing (only
  * refusals and replays) writes nothing: optimistic, it sends no statement at all; locked, it
  * commits without waiting for the WAL flush, having made no change worth making durable.
  */
@@ -363,8 +458,10 @@ async function writeBatch(
     reservations: readonly Reservation[];
     charges: readonly Charge[];
     idempotency: Row[];
+    /** What the batch took to be absent from storage (checked in `remembered` mode only). */
+    assumedNew: { scope: string; keys: string[]; reservationIds: string[]; chargeIds: string[] };
   },
-): Promise<boolean> {
+): Promise<number | null> {
   const w = ctx.workspace;
   const ws = w.id;
   const charges = changes.charges as readonly ChargeRecord[];
@@ -497,19 +594,32 @@ async function writeBatch(
     deletedAt: ctx.state.policy.deletedAt,
   });
   const unchanged = read === written;
-  if (tableArgs.every((arg) => arg === null) && unchanged) {
-    if (mode === 'locked') await q.query('SET LOCAL synchronous_commit TO OFF');
-    return true;
-  }
+  const nothingToWrite = tableArgs.every((arg) => arg === null) && unchanged;
   // Most reserves and captures leave the workspace's own columns as they were (no deficit, no
   // alert): then only the version moves, a heap-only update of one small row.
   const workspaceColumnsArg = unchanged ? null : written;
+  const version = nothingToWrite ? before.ledgerVersion : before.ledgerVersion + 1;
+  if (mode === 'remembered') {
+    // Even with nothing to write: the refusals were decided on memory, which must still hold.
+    const { scope, keys, reservationIds, chargeIds } = changes.assumedNew;
+    const tableParams = tableArgs.map((_, i) => `$${i + 8}::json`).join(', ');
+    const { rows } = await q.query<{ outcome: string }>(
+      `SELECT credits_write_remembered($1, $2, $3, $4::text[], $5::text[], $6::text[], $7::json, ${tableParams}) AS outcome`,
+      [ws, before.ledgerVersion, scope, keys, reservationIds, chargeIds, workspaceColumnsArg, ...tableArgs],
+      { prepare: true },
+    );
+    return rows[0]?.outcome === 'applied' ? version : null;
+  }
+  if (nothingToWrite) {
+    if (mode === 'locked') await q.query('SET LOCAL synchronous_commit TO OFF');
+    return version;
+  }
   const { rows: result } = await q.query<{ applied: boolean }>(
     `SELECT credits_write_batch($1, $2, $3::json, ${tableArgs.map((_, i) => `$${i + 4}::json`).join(', ')}) AS applied`,
     [ws, before.ledgerVersion, workspaceColumnsArg, ...tableArgs],
     { prepare: true },
   );
-  return result[0]?.applied === true;
+  return result[0]?.applied === true ? version : null;
 }
 
 /**

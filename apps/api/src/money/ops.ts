@@ -29,7 +29,7 @@ import {
   type TopupRecord,
 } from '../store/records.js';
 import { policyOf } from '../store/state.js';
-import { apply, type IdempotencySpec, type MoneyOp, type OpContext } from './batch.js';
+import { apply, type IdempotencySpec, type MoneyOp, type OpContext, type RememberedLedger } from './batch.js';
 
 /*
  * The ledger-changing operations. Each builds the engine input, runs it on the batch's state,
@@ -37,6 +37,10 @@ import { apply, type IdempotencySpec, type MoneyOp, type OpContext } from './bat
  */
 
 type Idem = IdempotencySpec | null;
+
+/** Settling work needs the reservation itself: only a held one is in a remembered ledger. */
+const holds = (remembered: RememberedLedger, reservationId: string): boolean =>
+  remembered.reservations.some((r) => r.id === reservationId);
 
 export function reserveOp(
   input: {
@@ -60,6 +64,8 @@ export function reserveOp(
     name: 'reserve',
     idempotency,
     refs: { reservationIds: [input.reservationId] },
+    // A new id is checked by the remembered write; a held one is in the memory.
+    decidableFrom: () => true,
     apply(ctx) {
       let amountMicros = input.estimateMicros ?? 0;
       if (input.usageEstimate !== undefined) {
@@ -103,6 +109,7 @@ export function extendOp(
     name: 'extend',
     idempotency,
     refs: { reservationIds: [input.reservationId] },
+    decidableFrom: (remembered) => holds(remembered, input.reservationId),
     apply(ctx) {
       const reservation = apply(ctx, extendReservation(ctx.state, input, ctx.now));
       return { status: 200, body: serializeReservation(reservation, ctx.now) };
@@ -129,6 +136,8 @@ export function captureOp(
     name: 'capture',
     idempotency,
     refs: { reservationIds: [input.reservationId], chargeIds: [input.chargeId] },
+    // A held reservation has no charge yet; the new charge id is checked by the remembered write.
+    decidableFrom: (remembered) => holds(remembered, input.reservationId),
     apply(ctx) {
       const priced =
         input.usage === undefined
@@ -173,6 +182,7 @@ export function voidOp(input: { reservationId: string }, idempotency: Idem): Mon
     name: 'void',
     idempotency,
     refs: { reservationIds: [input.reservationId] },
+    decidableFrom: (remembered) => holds(remembered, input.reservationId),
     apply(ctx) {
       const reservation = apply(ctx, voidReservation(ctx.state, input, ctx.now));
       return { status: 200, body: serializeReservation(reservation, ctx.now) };
@@ -196,6 +206,7 @@ export function chargeOp(
     name: 'charge',
     idempotency,
     refs: { chargeIds: [input.chargeId] },
+    decidableFrom: () => true,
     apply(ctx) {
       const priced =
         input.usage === undefined

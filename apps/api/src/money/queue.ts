@@ -1,8 +1,15 @@
 import type { PriceTable } from '@aicredits/ledger';
+import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/db.js';
-import { type CommittedBatch, commitBatch, type MoneyOp, type OpResult } from './batch.js';
+import {
+  type CommittedBatch,
+  commitBatch,
+  type MoneyOp,
+  type OpResult,
+  type RememberedLedger,
+} from './batch.js';
 
-export interface BatchInfo extends Pick<CommittedBatch, 'conflicts' | 'locked'> {
+export interface BatchInfo extends Pick<CommittedBatch, 'conflicts' | 'locked' | 'remembered'> {
   workspaceId: string;
   size: number;
   ms: number;
@@ -25,6 +32,11 @@ export interface GroupCommitOptions {
   priceTable: (now: number) => Promise<PriceTable>;
   /** Upper bound on operations per transaction (keeps one transaction's work and lock time bounded). */
   maxBatch?: number;
+  /**
+   * How many workspaces' ledgers to remember between batches (least recently used go first), so
+   * their next batch needs no read; 0 reads every time. Default 1,000.
+   */
+  rememberedWorkspaces?: number;
   onBatch?: (info: BatchInfo) => void;
 }
 
@@ -40,9 +52,12 @@ export class GroupCommitQueue {
   private readonly maxBatch: number;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
+  private readonly memory: LRUCache<string, RememberedLedger> | undefined;
 
   constructor(private readonly options: GroupCommitOptions) {
     this.maxBatch = options.maxBatch ?? 256;
+    const remembered = options.rememberedWorkspaces ?? 1_000;
+    this.memory = remembered > 0 ? new LRUCache({ max: remembered }) : undefined;
   }
 
   submit(workspaceId: string, op: MoneyOp): Promise<OpResult> {
@@ -80,18 +95,20 @@ export class GroupCommitQueue {
             batch.map((p) => p.op),
             now,
             table,
+            this.memory,
           );
         } catch (error) {
           for (const p of batch) p.reject(error);
           continue;
         }
-        const { settled, conflicts, locked } = outcome;
+        const { settled, conflicts, locked, remembered } = outcome;
         this.options.onBatch?.({
           workspaceId,
           size: batch.length,
           ms: performance.now() - started,
           conflicts,
           locked,
+          remembered,
         });
         settled.forEach((s, i) => {
           const p = batch[i];

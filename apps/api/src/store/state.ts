@@ -81,7 +81,8 @@ export async function loadState(
   return { workspace, state, topups };
 }
 
-function assembleState(
+/** The engine's view of a workspace from its stored (or remembered) rows, at `now`. */
+export function assembleState(
   workspace: WorkspaceRecord,
   lots: WorkspaceState['lots'],
   reservations: ReservationRecord[],
