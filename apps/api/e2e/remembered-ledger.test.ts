@@ -114,7 +114,7 @@ describe.each(stores)('remembered ledgers on $name', ({ open }) => {
         feature: 'chat',
         estimateMicros,
         ttlSeconds: 600,
-        taskKind: 'chat',
+        taskKind: 'bug_fix',
       },
       null,
     );
