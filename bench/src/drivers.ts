@@ -7,7 +7,7 @@ import type { AicreditsClient } from '@aicredits/sdk';
  * reserve → capture semantics — one interactive transaction per request that locks the
  * workspace row with SELECT … FOR UPDATE — on the same schema and database.
  */
-export type Variant = 'ours' | 'naive' | 'http';
+export type Variant = 'ours' | 'naive' | 'http' | 'in-process';
 
 export interface ReserveRequest {
   reservationId: string;
@@ -82,10 +82,13 @@ export function oursDriver(submit: Submit): MoneyDriver {
   };
 }
 
-/** The whole API over HTTP through the SDK (validation, auth, JSON, Hono, then the same queue). */
-export function httpDriver(client: AicreditsClient): MoneyDriver {
+/**
+ * The whole API through the SDK (validation, auth, JSON, Hono, then the same queue): over HTTP, or
+ * `in-process` when the client's `fetch` is the service's own request handler (no socket).
+ */
+export function httpDriver(client: AicreditsClient, variant: 'http' | 'in-process' = 'http'): MoneyDriver {
   return {
-    variant: 'http',
+    variant,
     async reserve(workspaceId, r) {
       try {
         await client.reservations.create(workspaceId, {

@@ -30,7 +30,17 @@ export const embeddedWorkload: Workload = {
       // Default retries, as an application would run it: a keep-alive socket the server closed
       // while idle between runs fails once with ECONNRESET and is retried with the same key.
       const client = createClient({ baseUrl: service.url, apiKey: PLATFORM_KEY });
-      const drivers: MoneyDriver[] = [httpDriver(client), oursDriver((ws, op) => queue.submit(ws, op))];
+      // The same SDK handing requests to the service's handler in this process: no socket.
+      const inProcess = createClient({
+        baseUrl: service.url,
+        apiKey: PLATFORM_KEY,
+        fetch: (input, init) => service.fetch(new Request(input, init)),
+      });
+      const drivers: MoneyDriver[] = [
+        httpDriver(client),
+        httpDriver(inProcess, 'in-process'),
+        oursDriver((ws, op) => queue.submit(ws, op)),
+      ];
       const concurrency = ctx.scale === 'tiny' ? 4 : CONCURRENCY;
       const now = Date.now();
       for (const driver of drivers) {
@@ -64,8 +74,10 @@ export const embeddedWorkload: Workload = {
         }
       }
       const http = medianFigures(figures.get('http') ?? []);
+      const handler = medianFigures(figures.get('in-process') ?? []);
       const direct = medianFigures(figures.get('ours') ?? []);
       const ratio = http.opsPerSec / direct.opsPerSec;
+      const handlerRatio = handler.opsPerSec / direct.opsPerSec;
       const tally = mergeTallies(tallies);
       const workload = `embedded (${concurrency} conc.)`;
       return [
@@ -78,6 +90,16 @@ export const embeddedWorkload: Workload = {
           target: '≥ 50 % of raw PGlite',
           pass: ratio >= 0.5 && tally.ok,
           note: `HTTP keeps ${(ratio * 100).toFixed(0)} % of the raw PGlite money path's throughput (ratio column is vs raw); ${describeTally(tally)}`,
+        },
+        {
+          workload,
+          store: 'pglite',
+          variant: 'in-process handler + PGlite',
+          ...handler,
+          ratio: handlerRatio,
+          target: '(no socket; informational)',
+          pass: null,
+          note: `the SDK calling the service's handler in-process (no socket) keeps ${(handlerRatio * 100).toFixed(0)} % of raw`,
         },
         {
           workload,
