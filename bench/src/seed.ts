@@ -72,6 +72,13 @@ export async function seedLots(
       [prefix, count, lot.suffix, lot.amountMicros, grantedAt],
     );
   }
+  // A write outside the money path must move the ledger version: a service that remembers these
+  // workspaces' ledgers (`rememberedWorkspaces`) then reads them again instead of missing the lots.
+  await q.query(
+    `UPDATE workspaces SET ledger_version = ledger_version + 1
+     WHERE id IN (SELECT $1 || g FROM generate_series(1, $2::int) AS g)`,
+    [prefix, count],
+  );
 }
 
 /** The three lots of the hot workspace: one of each kind a workspace usually holds. */

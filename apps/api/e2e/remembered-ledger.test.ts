@@ -5,7 +5,7 @@ import type { Db } from '../src/db/db.js';
 import { migrate } from '../src/db/migrations.js';
 import { openPglite } from '../src/db/pglite.js';
 import { openPostgres } from '../src/db/postgres.js';
-import { assertLedgerInvariants } from '../src/index.js';
+import { assertLedgerInvariants, openMoneyStore } from '../src/index.js';
 import {
   type CommittedBatch,
   commitBatch,
@@ -298,5 +298,45 @@ describe.each(stores)('remembered ledgers on $name', ({ open }) => {
       [ws],
     );
     expect(rows[0]).toMatchObject({ status: 'captured', charged: '400000' });
+  });
+
+  it('trusts a memory only for a while: a write that bypassed the money path is seen after it', async () => {
+    const store = await openMoneyStore({ rememberForMs: 200 });
+    try {
+      const ws = 'ws_ttl';
+      await store.db.query(
+        `INSERT INTO workspaces (id, name, plan, unit, hosting, enterprise, max_deficit_micros, billing_anchor,
+           overage_period_start, created_at)
+         VALUES ($1, 'ttl', 'pro', 'usd', 'cloud', false, 0, $2, $3, $2)`,
+        [ws, Date.now(), billingPeriodAt(Date.now(), Date.now()).start],
+      );
+      const reserveAt = (id: string) =>
+        store.submit(
+          ws,
+          reserveOp(
+            {
+              reservationId: id,
+              memberId: null,
+              feature: 'chat',
+              estimateMicros: USD,
+              ttlSeconds: 600,
+              taskKind: null,
+            },
+            null,
+          ),
+        );
+      // Nothing to spend: refused, and the (empty) ledger is remembered.
+      await expect(reserveAt('t1')).rejects.toMatchObject({ code: 'insufficient_credits' });
+      // A lot written straight into the table, without moving the ledger version.
+      await store.db.query(
+        `INSERT INTO lots (workspace_id, id, kind, scope, original_micros, remaining_micros, granted_at, effective_at,
+           expires_at, source, note) VALUES ($1, 'sql_lot', 'purchased', 'workspace', $2, $2, $3, $3, NULL, 'payment', 'manual')`,
+        [ws, 5 * USD, Date.now() - 1_000],
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await reserveAt('t2')).status).toBe(201);
+    } finally {
+      await store.close();
+    }
   });
 });

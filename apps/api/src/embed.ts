@@ -33,6 +33,8 @@ export interface OpenMoneyStoreOptions {
   maxBatch?: number;
   /** Workspaces whose ledger is remembered between batches (see `GroupCommitOptions`); 0: none. */
   rememberedWorkspaces?: number;
+  /** How long a remembered ledger is trusted (see `GroupCommitOptions`). */
+  rememberForMs?: number;
   onBatch?: (info: BatchInfo) => void;
 }
 
@@ -53,6 +55,7 @@ export async function openMoneyStore(options: OpenMoneyStoreOptions = {}): Promi
     ...(options.rememberedWorkspaces === undefined
       ? {}
       : { rememberedWorkspaces: options.rememberedWorkspaces }),
+    ...(options.rememberForMs === undefined ? {} : { rememberForMs: options.rememberForMs }),
     ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
   });
   return {

@@ -37,6 +37,12 @@ export interface GroupCommitOptions {
    * their next batch needs no read; 0 reads every time. Default 1,000.
    */
   rememberedWorkspaces?: number;
+  /**
+   * How long a remembered ledger is trusted (default 60 s). Every money write moves the ledger
+   * version, so this only bounds how long a write that bypassed the money path without moving the
+   * version (a manual fix in SQL) could go unseen.
+   */
+  rememberForMs?: number;
   onBatch?: (info: BatchInfo) => void;
 }
 
@@ -57,7 +63,8 @@ export class GroupCommitQueue {
   constructor(private readonly options: GroupCommitOptions) {
     this.maxBatch = options.maxBatch ?? 256;
     const remembered = options.rememberedWorkspaces ?? 1_000;
-    this.memory = remembered > 0 ? new LRUCache({ max: remembered }) : undefined;
+    this.memory =
+      remembered > 0 ? new LRUCache({ max: remembered, ttl: options.rememberForMs ?? 60_000 }) : undefined;
   }
 
   submit(workspaceId: string, op: MoneyOp): Promise<OpResult> {
