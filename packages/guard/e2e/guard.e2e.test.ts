@@ -100,6 +100,28 @@ describe('settlement', () => {
     expect(balance.availableMicros).toBe(10_000_000 - 363_000);
   });
 
+  it('settles background runs after they return, exactly once each, by the time flush resolves', async () => {
+    const ws = await createWorkspace(api, { fundsMicros: 10_000_000 });
+    const guard = createGuard({ client: ws.server, feature: 'coding_session', settlement: 'background' });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        guard.run({ workspaceId: ws.workspaceId, estimate: { amountMicros: 50_000 } }, (meter) => {
+          meter.setAmountMicros(1_000 * (i + 1));
+          return i;
+        }),
+      ),
+    );
+    expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    await guard.flush();
+    // 1,000 + 2,000 + … + 20,000 micros, and no hold left behind.
+    const balance = await ws.server.balance.retrieve(ws.workspaceId);
+    expect(balance.availableMicros).toBe(10_000_000 - 210_000);
+    expect(balance.reservedMicros).toBe(0);
+    const entries = await chargesOf(ws.workspaceId);
+    expect(entries.filter((entry) => entry.type === 'charge_draw')).toHaveLength(20);
+    expect(entries.filter((entry) => entry.type === 'reservation_released')).toHaveLength(20);
+  });
+
   it('charges a task that overruns its estimate in full', async () => {
     const ws = await createWorkspace(api, { fundsMicros: 10_000_000 });
     const guard = createGuard({ client: ws.server, feature: 'coding_session', extension: false });

@@ -446,3 +446,121 @@ describe('hooks and cancellation', () => {
     expect(client.callsOf('capture')[0]?.body).toEqual({ amountMicros: 40, outcome: 'partial' });
   });
 });
+
+describe('background settlement', () => {
+  /** Holds every capture until `release()`, so a test can look between the task's end and its capture. */
+  function gateCaptures(client: FakeClient) {
+    const original = client.reservations.capture;
+    let release!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    client.reservations.capture = async (...args) => {
+      await opened;
+      return original(...args);
+    };
+    return { release };
+  }
+
+  it('hands back the result before the capture lands, and flush waits for the capture', async () => {
+    const onCapture = vi.fn();
+    const client = new FakeClient();
+    client.balances.set(ws, 1_000_000);
+    const guard = createGuard({
+      client,
+      feature: 'coding_session',
+      settlement: 'background',
+      hooks: { onCapture },
+    });
+    const gate = gateCaptures(client);
+    const result = await guard.run({ workspaceId: ws, estimate: { amountMicros: 5_000 } }, (meter) => {
+      meter.setAmountMicros(3_000);
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(onCapture).not.toHaveBeenCalled();
+    expect([...client.holds.values()].map((h) => h.status)).toEqual(['held']);
+    let flushed = false;
+    const flushing = guard.flush().then(() => {
+      flushed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(flushed).toBe(false);
+    gate.release();
+    await flushing;
+    expect(onCapture).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'succeeded' }));
+    expect([...client.holds.values()].map((h) => h.status)).toEqual(['captured']);
+    expect(client.balances.get(ws)).toBe(997_000);
+  });
+
+  it('rethrows a failed task at once and still captures it as failed', async () => {
+    const client = new FakeClient();
+    client.balances.set(ws, 1_000_000);
+    const guard = createGuard({ client, feature: 'coding_session', settlement: 'background' });
+    const gate = gateCaptures(client);
+    const boom = new Error('provider down');
+    await expect(
+      guard.run({ workspaceId: ws, estimate: { amountMicros: 5_000 } }, () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    gate.release();
+    await guard.flush();
+    expect(client.callsOf('capture')[0]?.body).toEqual({ amountMicros: 0, outcome: 'failed' });
+  });
+
+  it('reports a capture that keeps failing through onError instead of the caller', async () => {
+    const onError = vi.fn();
+    const client = new FakeClient();
+    client.balances.set(ws, 1_000_000);
+    client.failures.push((call) => (call.method === 'capture' ? new FakeConnectionError() : undefined));
+    const guard = createGuard({
+      client,
+      feature: 'coding_session',
+      settlement: 'background',
+      capture: { attempts: 2, backoffMs: 1 },
+      hooks: { onError },
+    });
+    await expect(guard.run({ workspaceId: ws, estimate: { amountMicros: 5_000 } }, () => 'ok')).resolves.toBe(
+      'ok',
+    );
+    await guard.flush();
+    expect(client.callsOf('capture')).toHaveLength(2);
+    expect(onError).toHaveBeenCalledWith(
+      expect.objectContaining({ stage: 'capture', error: expect.any(FakeConnectionError) }),
+    );
+  });
+
+  it('lets one run settle inline on a background guard, and refuses an unknown mode', async () => {
+    const client = new FakeClient();
+    client.balances.set(ws, 1_000_000);
+    const guard = createGuard({ client, feature: 'coding_session', settlement: 'background' });
+    await guard.run({ workspaceId: ws, estimate: { amountMicros: 5_000 }, settlement: 'inline' }, (meter) =>
+      meter.setAmountMicros(10),
+    );
+    expect([...client.holds.values()].map((h) => h.status)).toEqual(['captured']);
+    expect(() => createGuard({ client, feature: 'coding_session', settlement: 'later' as 'inline' })).toThrow(
+      expect.objectContaining({ code: 'invalid_options' }),
+    );
+    await expect(
+      guard.run({ workspaceId: ws, estimate: { amountMicros: 5 }, settlement: 'soon' as 'inline' }, () => 1),
+    ).rejects.toMatchObject({ code: 'invalid_options' });
+  });
+
+  it('flush also waits for sessions an adapter ended without awaiting', async () => {
+    const { client, guard } = setup();
+    const gate = gateCaptures(client);
+    const session = await guard.begin({ workspaceId: ws, estimate: { amountMicros: 5_000 } });
+    void session.end({ outcome: 'succeeded' });
+    let flushed = false;
+    const flushing = guard.flush().then(() => {
+      flushed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(flushed).toBe(false);
+    gate.release();
+    await flushing;
+    expect(client.callsOf('capture')).toHaveLength(1);
+    await guard.flush();
+  });
+});

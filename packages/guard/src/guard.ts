@@ -24,6 +24,14 @@ import { costOfUsageMicros, type PriceTable } from './prices.js';
 /** What to do when the credits API cannot be reached (or answers 5xx / 429 after the SDK's retries). */
 export type UnavailableMode = 'fail_closed' | 'fail_open';
 
+/**
+ * When `run` hands back the task's result. `inline`: once the capture has landed (a capture that
+ * keeps failing throws `GuardCaptureError`). `background`: as soon as the task ends; the capture
+ * follows with the same key and retries, a failure reaches only `onError`, and `guard.flush()`
+ * waits for what is still settling (call it before the process exits).
+ */
+export type SettlementMode = 'inline' | 'background';
+
 /** The estimate to hold before the task starts: an amount, or usage the API prices. */
 export type TaskEstimate = { readonly amountMicros: number } | { readonly usage: UsageEstimate };
 
@@ -109,6 +117,8 @@ export interface GuardOptions {
   /** `false` turns extensions off: the hold then lapses at its TTL if the task outlives it. */
   extension?: ExtensionOptions | false;
   capture?: CaptureRetryOptions;
+  /** When `run` returns: after the capture (`inline`, the default) or before it (`background`). */
+  settlement?: SettlementMode;
   /** How long a workspace's hosting mode (cloud / self-hosted) is cached. Default 60. */
   hostingCacheSeconds?: number;
   /**
@@ -131,6 +141,8 @@ export interface RunParams {
   signal?: AbortSignal;
   /** Base of every idempotency key this run uses (reserve, extend, capture, void). Default: a UUID. */
   idempotencyKey?: string;
+  /** Overrides the guard's `settlement` for this run. */
+  settlement?: SettlementMode;
 }
 
 export type Settlement =
@@ -164,6 +176,22 @@ export interface Guard {
   begin(params: RunParams): Promise<GuardSession>;
   /** Runs `fn` with `meter` as the current meter (what the AI SDK middleware meters into). */
   withMeter<T>(meter: Meter, fn: () => T): T;
+  /**
+   * Resolves once every settlement begun so far (background runs, adapters' sessions) has
+   * finished, landed or reported through `onError`. Await it before the process exits.
+   */
+  flush(): Promise<void>;
+}
+
+const SETTLEMENT_MODES: readonly SettlementMode[] = ['inline', 'background'];
+
+function assertSettlementMode(value: SettlementMode, label: string): void {
+  if (!SETTLEMENT_MODES.includes(value)) {
+    throw new GuardError(
+      'invalid_options',
+      `${label} must be 'inline' or 'background'; got ${String(value)}.`,
+    );
+  }
 }
 
 const DEFAULT_TTL_SECONDS = 300;
@@ -212,6 +240,8 @@ export function createGuard(options: GuardOptions): Guard {
   const captureBackoffMs = options.capture?.backoffMs ?? 200;
   const extension = options.extension === false ? undefined : (options.extension ?? {});
   const usageThresholdPercent = extension?.usageThresholdPercent ?? DEFAULT_USAGE_THRESHOLD_PERCENT;
+  const settlementMode = options.settlement ?? 'inline';
+  assertSettlementMode(settlementMode, 'settlement');
   const priceClient = client.prices;
   const fetchPrices = options.prices ?? (priceClient ? () => priceClient.retrieve() : undefined);
 
@@ -228,6 +258,20 @@ export function createGuard(options: GuardOptions): Guard {
       }
       emit('onError', { stage: 'hook', error });
     }
+  }
+
+  // Settlements still running, so `flush` can wait for them (a background run returns before).
+  const settling = new Set<Promise<Settlement>>();
+  function track(settlement: Promise<Settlement>): Promise<Settlement> {
+    settling.add(settlement);
+    const forget = () => settling.delete(settlement);
+    settlement.then(forget, forget);
+    return settlement;
+  }
+
+  async function flush(): Promise<void> {
+    // A settlement can begin while others finish (a task ending during the flush): loop.
+    while (settling.size > 0) await Promise.allSettled([...settling]);
   }
 
   // Hosting mode per workspace, cached briefly, with concurrent look-ups of one workspace shared.
@@ -620,25 +664,36 @@ export function createGuard(options: GuardOptions): Guard {
     return {
       meter,
       end(params = {}) {
-        ended ??= settle(params);
+        ended ??= track(settle(params));
         return ended;
       },
     };
   }
 
   async function run<T>(params: RunParams, task: (meter: Meter) => Promise<T> | T): Promise<T> {
+    const mode = params.settlement ?? settlementMode;
+    assertSettlementMode(mode, 'settlement');
     const session = await begin(params);
+    const end = async (endParams: EndParams): Promise<void> => {
+      const ending = session.end(endParams);
+      if (mode === 'inline') {
+        await ending;
+        return;
+      }
+      // Reported through onError before this rejection arrives; flush() still waits for it.
+      ending.catch(() => undefined);
+    };
     let result: T;
     try {
       result = await runWithMeter(session.meter, () => task(session.meter));
     } catch (error) {
-      // Failed runs are billable: settle first, then hand the caller the task's own error.
-      await session.end({ error });
+      // Failed runs are billable: settle (first, when inline), then hand back the task's own error.
+      await end({ error });
       throw error;
     }
-    await session.end({ result });
+    await end({ result });
     return result;
   }
 
-  return { feature, run, begin, withMeter: runWithMeter };
+  return { feature, run, begin, withMeter: runWithMeter, flush };
 }

@@ -45,6 +45,7 @@ export {
   type ReserveEvent,
   type RunParams,
   type Settlement,
+  type SettlementMode,
   type TaskEstimate,
   type UnavailableEvent,
   type UnavailableMode,
