@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeApiError, FakeClient, FakeConnectionError, failOnce } from '../test/fake-client.js';
 import { GuardCaptureError, GuardRefusedError, GuardUnavailableError } from './errors.js';
-import { createGuard, type GuardHooks } from './guard.js';
+import { createGuard, type Guard, type GuardHooks } from './guard.js';
 import { currentMeter } from './meter.js';
 
 const ws = 'ws_1';
@@ -462,6 +462,18 @@ describe('background settlement', () => {
     return { release };
   }
 
+  /** `flush` stays pending while the gate holds the capture, and resolves once it opens. */
+  async function expectFlushWaitsForGate(guard: Guard, gate: { release: () => void }) {
+    let flushed = false;
+    const flushing = guard.flush().then(() => {
+      flushed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(flushed).toBe(false);
+    gate.release();
+    await flushing;
+  }
+
   it('hands back the result before the capture lands, and flush waits for the capture', async () => {
     const onCapture = vi.fn();
     const client = new FakeClient();
@@ -480,14 +492,7 @@ describe('background settlement', () => {
     expect(result).toBe('done');
     expect(onCapture).not.toHaveBeenCalled();
     expect([...client.holds.values()].map((h) => h.status)).toEqual(['held']);
-    let flushed = false;
-    const flushing = guard.flush().then(() => {
-      flushed = true;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(flushed).toBe(false);
-    gate.release();
-    await flushing;
+    await expectFlushWaitsForGate(guard, gate);
     expect(onCapture).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'succeeded' }));
     expect([...client.holds.values()].map((h) => h.status)).toEqual(['captured']);
     expect(client.balances.get(ws)).toBe(997_000);
@@ -552,14 +557,7 @@ describe('background settlement', () => {
     const gate = gateCaptures(client);
     const session = await guard.begin({ workspaceId: ws, estimate: { amountMicros: 5_000 } });
     void session.end({ outcome: 'succeeded' });
-    let flushed = false;
-    const flushing = guard.flush().then(() => {
-      flushed = true;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(flushed).toBe(false);
-    gate.release();
-    await flushing;
+    await expectFlushWaitsForGate(guard, gate);
     expect(client.callsOf('capture')).toHaveLength(1);
     await guard.flush();
   });
