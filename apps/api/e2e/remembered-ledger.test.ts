@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { billingPeriodAt, DEFAULT_PRICE_TABLE } from '@aicredits/ledger';
+import { balanceOf, billingPeriodAt, DEFAULT_PRICE_TABLE } from '@aicredits/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/db.js';
 import { migrate } from '../src/db/migrations.js';
@@ -14,8 +14,10 @@ import {
   type MoneyOp,
   type RememberedLedger,
 } from '../src/money/batch.js';
+import { readLedger } from '../src/money/ledger-read.js';
 import { captureOp, chargeOp, extendOp, grantLotOp, reserveOp, voidOp } from '../src/money/ops.js';
-import { loadBatchState } from '../src/store/state.js';
+import { GroupCommitQueue } from '../src/money/queue.js';
+import { loadBatchState, loadState } from '../src/store/state.js';
 
 /*
  * A service remembers each workspace's ledger after its own batch, so the next batch decides
@@ -298,6 +300,64 @@ describe.each(stores)('remembered ledgers on $name', ({ open }) => {
       [ws],
     );
     expect(rows[0]).toMatchObject({ status: 'captured', charged: '400000' });
+  });
+
+  it('answers a read from a current memory with one lookup, and never after another writer moved the ledger', async () => {
+    const ws = await workspace();
+    let batchesFromMemory = 0;
+    const queue = new GroupCommitQueue({
+      db,
+      now: () => now,
+      priceTable: async () => DEFAULT_PRICE_TABLE,
+      onBatch: (info) => {
+        if (info.remembered) batchesFromMemory += 1;
+      },
+    });
+    const statements: string[] = [];
+    const query = db.query.bind(db);
+    (db as { query: typeof db.query }).query = async (sql, params, options) => {
+      statements.push(sql);
+      return query(sql, params, options);
+    };
+    const read = async () => {
+      statements.length = 0;
+      const { state } = await readLedger(db, queue, ws, now);
+      return { state, statements: [...statements] };
+    };
+    const fresh = async () => (await loadState(db, ws, now)).state;
+    try {
+      // Nothing remembered yet: the state is loaded, and remembered.
+      const first = await read();
+      expect(first.statements).toEqual([expect.stringContaining('credits_load_batch')]);
+      // Then one primary-key lookup, and the same state a fresh load gives.
+      const second = await read();
+      expect(second.statements).toEqual([expect.stringContaining('SELECT ledger_version FROM workspaces')]);
+      expect(second.state).toEqual(await fresh());
+      // The next batch decides on what the read remembered, and the read after it on what it wrote.
+      await queue.submit(ws, reserve('read_1', 3 * USD));
+      expect(batchesFromMemory).toBe(1);
+      const afterBatch = await read();
+      expect(afterBatch.statements).toHaveLength(1);
+      expect(afterBatch.state.reservations.map((r) => r.id)).toEqual(['read_1']);
+      expect(afterBatch.state).toEqual(await fresh());
+      // Another replica (no shared memory) holds more: the very next read sees it.
+      await commit(ws, reserve('elsewhere', 2 * USD));
+      const afterOther = await read();
+      expect(afterOther.statements).toHaveLength(2);
+      expect(afterOther.state.reservations.map((r) => r.id).sort()).toEqual(['elsewhere', 'read_1']);
+      expect(balanceOf(afterOther.state, now).spendableMicros).toBe(5 * USD);
+      // A deleted workspace's ledger is never remembered (deleted as the money path does: moving the version).
+      await db.query(
+        'UPDATE workspaces SET deleted_at = $2, ledger_version = ledger_version + 1 WHERE id = $1',
+        [ws, now],
+      );
+      await read();
+      await read();
+      expect(statements.some((sql) => sql.includes('credits_load_batch'))).toBe(true);
+    } finally {
+      (db as { query: typeof db.query }).query = query;
+      await db.query('UPDATE workspaces SET deleted_at = NULL WHERE id = $1', [ws]);
+    }
   });
 
   it('trusts a memory only for a while: a write that bypassed the money path is seen after it', async () => {

@@ -79,6 +79,31 @@ export class GroupCommitQueue {
     });
   }
 
+  /**
+   * The ledger this service remembers of the workspace (from its last batch of it, or a read),
+   * unverified: a reader checks its `ledgerVersion` against the stored one before trusting it.
+   * Nothing while a batch of the workspace is running (its outcome is not known yet).
+   */
+  recall(workspaceId: string): RememberedLedger | undefined {
+    return this.memory?.get(workspaceId);
+  }
+
+  /**
+   * Remembers a ledger just read outside a batch, so the next read (and the next batch) need not
+   * load it again. Ignored while a batch of the workspace is running or waiting (the batch will
+   * remember what it commits) and when the memory already holds this version or a newer one.
+   */
+  rememberRead(workspaceId: string, ledger: RememberedLedger): void {
+    if (this.memory === undefined || this.lanes.has(workspaceId)) return;
+    if (ledger.workspace.deletedAt !== null) {
+      this.memory.delete(workspaceId);
+      return;
+    }
+    const known = this.memory.get(workspaceId);
+    if (known !== undefined && known.workspace.ledgerVersion >= ledger.workspace.ledgerVersion) return;
+    this.memory.set(workspaceId, ledger);
+  }
+
   /** Resolves once no batch is running or waiting (graceful shutdown). */
   async idle(): Promise<void> {
     if (this.inFlight === 0 && this.lanes.size === 0) return;

@@ -6,6 +6,7 @@ import type { AppEnv } from '../context.js';
 import type { Queryable, SqlParam } from '../db/db.js';
 import { ApiError } from '../errors.js';
 import { idempotencySpec } from '../idempotency.js';
+import { readLedger } from '../money/ledger-read.js';
 import { grantLotOp, newLotId, sweepOp } from '../money/ops.js';
 import { iso, lotFromRow, lotStatus, serializeLot, type WorkspaceRecord } from '../store/records.js';
 import { loadState } from '../store/state.js';
@@ -47,12 +48,14 @@ export function registerBalanceRoutes(app: OpenAPIHono<AppEnv>): void {
     const services = c.get('services');
     if (memberId !== undefined) await assertMember(services.db, ws, memberId);
     const now = services.clock.now();
-    let { workspace, state } = await loadState(services.db, ws, now);
+    // The most polled read (status bars, dashboards): answered from the remembered ledger when
+    // it is still current.
+    let { workspace, state } = await readLedger(services.db, services.queue, ws, now);
     if (seatGrantDue(workspace, state.period.start)) {
       // A new period's seat credits are granted by the first money operation of the period; a
       // read that comes first triggers it, so balances are right even before any job runs.
       await services.queue.submit(ws, sweepOp());
-      ({ workspace, state } = await loadState(services.db, ws, now));
+      ({ workspace, state } = await readLedger(services.db, services.queue, ws, now));
     }
     const b = balanceOf(state, now, memberId);
     const byScope = new Map<string, number>();
