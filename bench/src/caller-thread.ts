@@ -1,8 +1,8 @@
 /**
- * A worker thread that plays an embedded service's callers: the SDK over HTTP on loopback, in a
- * thread of its own, so the service's thread carries only the service (HTTP server, money path,
- * PGlite) as it would with its callers in other processes. One thread serves every run of a
- * workload, so its code is warm after the first.
+ * A worker thread that plays a service's callers over HTTP on loopback, in a thread of its own, so
+ * the service's thread carries only the service (HTTP server, money path, PGlite) as it would with
+ * its callers in other processes: their work and their garbage are not the service's. One thread
+ * serves every run of a workload, so its code is warm after the first.
  */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { createClient } from '@aicredits/sdk';
@@ -12,42 +12,55 @@ import { httpDriver } from './drivers.js';
 export interface CallerThreadOptions {
   baseUrl: string;
   apiKey: string;
+  /** Reserve → capture callers of `run`. */
   concurrency: number;
   /** Caller `w` works in workspace `${workspacePrefix}${w + 1}`. */
   workspacePrefix: string;
 }
 
-interface RunRequest {
-  durationMs: number;
-  tag: string;
-}
+type Request =
+  | { kind: 'cycles'; durationMs: number; tag: string }
+  | { kind: 'gets'; path: string; count: number };
 
-type RunReply = { figures: CycleFigures } | { error: string };
+type Reply = { figures: CycleFigures } | { samples: number[] } | { error: string };
 
 export interface CallerThread {
   /** One reserve → capture loop of `durationMs` in the thread; `tag` keeps reservation ids unique. */
   run(durationMs: number, tag: string): Promise<CycleFigures>;
+  /** `count` GETs of `path`, one at a time; each one's latency in ms. */
+  gets(path: string, count: number): Promise<number[]>;
   close(): Promise<void>;
 }
 
+const THREAD_MARK = 'aicredits-bench-caller-thread';
+
 export function startCallerThread(options: CallerThreadOptions): CallerThread {
   const worker = new Worker(new URL('./caller-thread-entry.mjs', import.meta.url), {
-    workerData: options,
+    workerData: { ...options, mark: THREAD_MARK },
     // Nothing inherited: the entry registers tsx itself, under tsx and vitest alike.
     execArgv: [],
   });
-  return {
-    run(durationMs, tag) {
-      return new Promise<CycleFigures>((resolve, reject) => {
-        const onError = (error: Error) => reject(error);
-        worker.once('error', onError);
-        worker.once('message', (reply: RunReply) => {
-          worker.off('error', onError);
-          if ('error' in reply) reject(new Error(`caller thread: ${reply.error}`));
-          else resolve(reply.figures);
-        });
-        worker.postMessage({ durationMs, tag } satisfies RunRequest);
+  const ask = (request: Request) =>
+    new Promise<Reply>((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      worker.once('error', onError);
+      worker.once('message', (reply: Reply) => {
+        worker.off('error', onError);
+        if ('error' in reply) reject(new Error(`caller thread: ${reply.error}`));
+        else resolve(reply);
       });
+      worker.postMessage(request);
+    });
+  return {
+    async run(durationMs, tag) {
+      const reply = await ask({ kind: 'cycles', durationMs, tag });
+      if (!('figures' in reply)) throw new Error('caller thread: no figures');
+      return reply.figures;
+    },
+    async gets(path, count) {
+      const reply = await ask({ kind: 'gets', path, count });
+      if (!('samples' in reply)) throw new Error('caller thread: no samples');
+      return reply.samples;
     },
     async close() {
       // Its keep-alive sockets would keep it alive; it has nothing left to do.
@@ -56,23 +69,46 @@ export function startCallerThread(options: CallerThreadOptions): CallerThread {
   };
 }
 
-if (
-  parentPort !== null &&
-  (workerData as Partial<CallerThreadOptions> | null)?.workspacePrefix !== undefined
-) {
+/** One GET, as a dashboard or status bar sends it; a non-200 answer fails the run. */
+async function timedGet(options: CallerThreadOptions, path: string): Promise<number> {
+  const started = performance.now();
+  const send = () =>
+    fetch(`${options.baseUrl}${path}`, { headers: { authorization: `Bearer ${options.apiKey}` } });
+  // A keep-alive connection the server closed while idle fails once with ECONNRESET; a GET is safe to resend.
+  const response = await send().catch(() => send());
+  const body = await response.text();
+  if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${body}`);
+  return performance.now() - started;
+}
+
+if (parentPort !== null && (workerData as { mark?: string } | null)?.mark === THREAD_MARK) {
   const port = parentPort;
   const options = workerData as CallerThreadOptions;
   const driver = httpDriver(createClient({ baseUrl: options.baseUrl, apiKey: options.apiKey }));
-  port.on('message', (request: RunRequest) => {
-    reserveCaptureLoop({
-      driver,
-      concurrency: options.concurrency,
-      durationMs: request.durationMs,
-      tag: request.tag,
-      pickWorkspace: (worker) => `${options.workspacePrefix}${worker + 1}`,
-    }).then(
-      (figures) => port.postMessage({ figures } satisfies RunReply),
-      (error: unknown) => port.postMessage({ error: String(error) } satisfies RunReply),
+  const answer = (work: Promise<Reply>) =>
+    work.then(
+      (reply) => port.postMessage(reply),
+      (error: unknown) => port.postMessage({ error: String(error) } satisfies Reply),
+    );
+  port.on('message', (request: Request) => {
+    if (request.kind === 'gets') {
+      answer(
+        (async () => {
+          const samples: number[] = [];
+          for (let k = 0; k < request.count; k += 1) samples.push(await timedGet(options, request.path));
+          return { samples };
+        })(),
+      );
+      return;
+    }
+    answer(
+      reserveCaptureLoop({
+        driver,
+        concurrency: options.concurrency,
+        durationMs: request.durationMs,
+        tag: request.tag,
+        pickWorkspace: (worker) => `${options.workspacePrefix}${worker + 1}`,
+      }).then((figures) => ({ figures })),
     );
   });
 }
