@@ -29,11 +29,35 @@ export interface AdmissionDecision {
   readonly metered: boolean;
 }
 
+/** Creation order: oldest first, ties by id. */
+export function compareCreation(a: Reservation, b: Reservation): number {
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * `reservations` with `added` placed in creation order. A new hold is nearly always the newest,
+ * so the search starts at the end; kept in order, the holds need no sort per decision.
+ */
+export function insertInCreationOrder(
+  reservations: readonly Reservation[],
+  added: Reservation,
+): Reservation[] {
+  let at = reservations.length;
+  while (at > 0 && compareCreation(reservations[at - 1] as Reservation, added) > 0) at -= 1;
+  return [...reservations.slice(0, at), added, ...reservations.slice(at)];
+}
+
 /** Held, metered reservations that have not lapsed at `now`, in creation order. */
 export function outstandingHolds(state: WorkspaceState, now: Instant): Reservation[] {
-  return state.reservations
-    .filter((r) => r.status === 'held' && r.metered && r.expiresAt > now && r.heldMicros > 0)
-    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const holds = state.reservations.filter(
+    (r) => r.status === 'held' && r.metered && r.expiresAt > now && r.heldMicros > 0,
+  );
+  // Every decision asks for these (twice); a state kept in creation order only needs checking.
+  for (let i = 1; i < holds.length; i += 1) {
+    if (compareCreation(holds[i - 1] as Reservation, holds[i] as Reservation) > 0)
+      return holds.sort(compareCreation);
+  }
+  return holds;
 }
 
 function outlives(lot: Lot, until: Instant): boolean {

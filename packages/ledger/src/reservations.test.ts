@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { outstandingHolds } from './admission.js';
 import { isLedgerError } from './errors.js';
 import type { MemoryLedger } from './memory-ledger.js';
 import { costOfUsage } from './prices.js';
@@ -182,6 +183,22 @@ describe('reserve, capture, void', () => {
       reservedMicros: 0,
       spendableMicros: usd(18),
     });
+  });
+
+  it('keeps holds in creation order (ties by id), and outstanding holds come out in that order from any state', () => {
+    const ledger = ledgerOf();
+    ledger.topUp({ topupId: 't', lotId: 'buy', amountMicros: usd(20), paid: true }, T0);
+    // Same instant, ids out of order; then one created earlier than the last (a clock that stepped back).
+    hold(ledger, 'r_b', null, usd(1), T0);
+    hold(ledger, 'r_c', null, usd(1), T0);
+    hold(ledger, 'r_a', null, usd(1), T0);
+    hold(ledger, 'r_z', null, usd(1), T0 + 2_000);
+    hold(ledger, 'r_y', null, usd(1), T0 + 1_000);
+    const order = ['r_a', 'r_b', 'r_c', 'r_y', 'r_z'];
+    expect(ledger.state().reservations.map((r) => r.id)).toEqual(order);
+    expect(outstandingHolds(ledger.state(), T0 + 3_000).map((r) => r.id)).toEqual(order);
+    const shuffled = { ...ledger.state(), reservations: [...ledger.state().reservations].reverse() };
+    expect(outstandingHolds(shuffled, T0 + 3_000).map((r) => r.id)).toEqual(order);
   });
 
   it('a zero capture releases the hold and draws nothing', () => {

@@ -1,4 +1,4 @@
-import { admission } from './admission.js';
+import { admission, insertInCreationOrder } from './admission.js';
 import { LedgerError } from './errors.js';
 import {
   addMicros,
@@ -111,7 +111,7 @@ export function reserve(state: WorkspaceState, input: ReserveInput, now: Instant
       ]
     : [];
   return outcome(
-    nextState(state, { reservations: [...state.reservations, reservation] }),
+    nextState(state, { reservations: insertInCreationOrder(state.reservations, reservation) }),
     entries,
     reservation,
   );

@@ -1,5 +1,6 @@
 import {
   billingPeriodAt,
+  compareCreation,
   type Draw,
   type PriceTable,
   type WorkspacePolicy,
@@ -187,7 +188,10 @@ export async function loadBatchState(
     ...assembleState(
       workspace,
       loaded.lots.map(lotFromRow),
-      loaded.reservations.map(reservationFromRow),
+      // In creation order, as the engine keeps them (its decisions then need no sort).
+      loaded.reservations
+        .map(reservationFromRow)
+        .sort(compareCreation),
       loaded.charges.map((row) => chargeFromRow(row, byCharge.get(String(row.id)) ?? [])),
       topups,
       now,
