@@ -122,18 +122,21 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     );
   });
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: services.config.bodyLimitBytes,
-      onError: () => {
-        throw new ApiError(
-          'payload_too_large',
-          `The request body is larger than ${services.config.bodyLimitBytes} bytes.`,
-        );
-      },
-    }),
-  );
+  const maxBody = services.config.bodyLimitBytes;
+  const payloadTooLarge = () => {
+    throw new ApiError('payload_too_large', `The request body is larger than ${maxBody} bytes.`);
+  };
+  // Counts a chunked body as it arrives. Only chunked bodies get here: asking a request for its
+  // body stream makes the Node adapter build a full Web Request, which costs every request.
+  const countChunkedBody = bodyLimit({ maxSize: maxBody, onError: payloadTooLarge });
+  app.use('*', async (c, next) => {
+    if (c.req.header('transfer-encoding') !== undefined) return countChunkedBody(c, next);
+    const declared = c.req.header('content-length');
+    // Node's HTTP parser reads exactly the declared length, so the header is the body's size;
+    // with neither header there is no body (RFC 9112 §6.3).
+    if (declared !== undefined && Number(declared) > maxBody) payloadTooLarge();
+    await next();
+  });
 
   const auth = authMiddleware(options.resolveKey);
   const limit = rateLimitMiddleware(new RateLimiter(services.config.rateLimit));
