@@ -46,6 +46,27 @@ describe('system routes', () => {
     const made = await h.call('GET', `/v1/workspaces/${ws.id}`, { key: 'nope' });
     expectError(made, 401, 'unauthorized');
     expect(made.body.error.requestId).toBe(made.headers.get('x-request-id'));
+    // Every kind of answer carries it: success, validation refusal, unknown route, oversize body, docs.
+    const answers = [
+      await h.call('GET', `/v1/workspaces/${ws.id}/balance`, { headers: { 'x-request-id': 'r-1' } }),
+      await h.call('POST', `/v1/workspaces/${ws.id}/reservations`, {
+        body: {},
+        headers: { 'x-request-id': 'r-2' },
+      }),
+      await h.call('GET', '/v1/nothing-here', { headers: { 'x-request-id': 'r-3' } }),
+      await h.call('POST', '/v1/workspaces', {
+        rawBody: JSON.stringify({ name: 'x'.repeat(400_000) }),
+        headers: { 'x-request-id': 'r-4' },
+      }),
+      await h.call('GET', '/openapi.json', { key: null, headers: { 'x-request-id': 'r-5' } }),
+    ];
+    expect(answers.map((a) => [a.status, a.headers.get('x-request-id')])).toEqual([
+      [200, 'r-1'],
+      [400, 'r-2'],
+      [404, 'r-3'],
+      [413, 'r-4'],
+      [200, 'r-5'],
+    ]);
   });
 
   it('answers unknown routes with the error shape', async () => {

@@ -109,7 +109,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       });
     }
     await next();
-    c.header(REQUEST_ID_HEADER, requestId);
+    // Responses built without the context's headers (static files, errors) still get the id.
+    // Checked first: setting a header on a finished response makes Hono rebuild it as a full
+    // Web Response, which would cost every request.
+    if (c.res.headers.get(REQUEST_ID_HEADER) !== requestId) c.header(REQUEST_ID_HEADER, requestId);
     services.logger.info(
       {
         requestId,
