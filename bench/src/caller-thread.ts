@@ -8,6 +8,7 @@ import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { createClient } from '@aicredits/sdk';
 import { type CycleFigures, reserveCaptureLoop } from './cycle.js';
 import { httpDriver } from './drivers.js';
+import { getOk, timed } from './load.js';
 
 export interface CallerThreadOptions {
   baseUrl: string;
@@ -69,18 +70,6 @@ export function startCallerThread(options: CallerThreadOptions): CallerThread {
   };
 }
 
-/** One GET, as a dashboard or status bar sends it; a non-200 answer fails the run. */
-async function timedGet(options: CallerThreadOptions, path: string): Promise<number> {
-  const started = performance.now();
-  const send = () =>
-    fetch(`${options.baseUrl}${path}`, { headers: { authorization: `Bearer ${options.apiKey}` } });
-  // A keep-alive connection the server closed while idle fails once with ECONNRESET; a GET is safe to resend.
-  const response = await send().catch(() => send());
-  const body = await response.text();
-  if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${body}`);
-  return performance.now() - started;
-}
-
 if (parentPort !== null && (workerData as { mark?: string } | null)?.mark === THREAD_MARK) {
   const port = parentPort;
   const options = workerData as CallerThreadOptions;
@@ -95,7 +84,8 @@ if (parentPort !== null && (workerData as { mark?: string } | null)?.mark === TH
       answer(
         (async () => {
           const samples: number[] = [];
-          for (let k = 0; k < request.count; k += 1) samples.push(await timedGet(options, request.path));
+          for (let k = 0; k < request.count; k += 1)
+            samples.push((await timed(() => getOk(options.baseUrl, options.apiKey, request.path))).ms);
           return { samples };
         })(),
       );

@@ -1,7 +1,7 @@
 import type { Queryable } from '@aicredits/api';
 import { startCallerThread } from '../caller-thread.js';
 import type { BenchContext, Workload } from '../context.js';
-import { timed } from '../load.js';
+import { getOk, timed } from '../load.js';
 import type { ResultRow, RunFigures } from '../report.js';
 import { MICROS, seedCharges, seedLots, seedWorkspaces, threeLots } from '../seed.js';
 import { PLATFORM_KEY, startBenchService } from '../service.js';
@@ -47,16 +47,8 @@ export const readsWorkload: Workload = {
         await seedCharges(db, ws, charges, now, 31);
         await db.query('ANALYZE');
         ctx.log(`  seeded ${charges} charges in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
-        const get = async (path: string) => {
-          const request = () =>
-            fetch(`${bench.service.url}${path}`, { headers: { authorization: `Bearer ${PLATFORM_KEY}` } });
-          // A keep-alive connection the server closed while idle (between phases) fails once with
-          // ECONNRESET; a GET is safe to send again.
-          const response = await request().catch(() => request());
-          if (response.status !== 200)
-            throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
-          return response.json();
-        };
+        const get = async (path: string): Promise<unknown> =>
+          JSON.parse(await getOk(bench.service.url, PLATFORM_KEY, path));
         const balancePath = `/v1/workspaces/${ws}/balance`;
         const reportPath = `/v1/workspaces/${ws}/usage?groupBy=day`;
         const report = (await get(reportPath)) as { charges: number };
