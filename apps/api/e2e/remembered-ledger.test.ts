@@ -102,6 +102,22 @@ describe.each(stores)('remembered ledgers on $name', ({ open }) => {
     return id;
   }
 
+  /** Records the text of every statement sent to `db` until `restore` is called. */
+  function recordStatements(): { statements: string[]; restore: () => void } {
+    const statements: string[] = [];
+    const query = db.query.bind(db);
+    (db as { query: typeof db.query }).query = async (sql, params, options) => {
+      statements.push(sql);
+      return query(sql, params, options);
+    };
+    return {
+      statements,
+      restore: () => {
+        (db as { query: typeof db.query }).query = query;
+      },
+    };
+  }
+
   /** One batch, as the queue commits it; `memory` undefined is a replica that remembers nothing. */
   async function commit(ws: string, op: MoneyOp, memory?: LedgerMemory): Promise<CommittedBatch> {
     now += 1_000;
@@ -140,12 +156,7 @@ describe.each(stores)('remembered ledgers on $name', ({ open }) => {
   it('decides on memory in one round trip, and the memory equals a fresh read after every kind of batch', async () => {
     const ws = await workspace();
     const memory = new Map<string, RememberedLedger>();
-    const statements: string[] = [];
-    const query = db.query.bind(db);
-    (db as { query: typeof db.query }).query = async (sql, params, options) => {
-      statements.push(sql);
-      return query(sql, params, options);
-    };
+    const { statements, restore } = recordStatements();
     const ops: MoneyOp[] = [
       reserve('r1', 2 * USD),
       reserve('r2', 1 * USD),
@@ -190,7 +201,7 @@ describe.each(stores)('remembered ledgers on $name', ({ open }) => {
         expect(sortById(remembered?.reservations ?? [])).toEqual(sortById(fresh.state.reservations));
       }
     } finally {
-      (db as { query: typeof db.query }).query = query;
+      restore();
     }
     const { rows } = await db.query<{ n: string }>(
       'SELECT count(*)::text AS n FROM charges WHERE workspace_id = $1',
@@ -313,12 +324,7 @@ describe.each(stores)('remembered ledgers on $name', ({ open }) => {
         if (info.remembered) batchesFromMemory += 1;
       },
     });
-    const statements: string[] = [];
-    const query = db.query.bind(db);
-    (db as { query: typeof db.query }).query = async (sql, params, options) => {
-      statements.push(sql);
-      return query(sql, params, options);
-    };
+    const { statements, restore } = recordStatements();
     const read = async () => {
       statements.length = 0;
       const { state } = await readLedger(db, queue, ws, now);
@@ -355,7 +361,7 @@ describe.each(stores)('remembered ledgers on $name', ({ open }) => {
       await read();
       expect(statements.some((sql) => sql.includes('credits_load_batch'))).toBe(true);
     } finally {
-      (db as { query: typeof db.query }).query = query;
+      restore();
       await db.query('UPDATE workspaces SET deleted_at = NULL WHERE id = $1', [ws]);
     }
   });
