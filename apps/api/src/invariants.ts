@@ -15,6 +15,8 @@ import {
   drawFromRow,
   entryFromRow,
   lotFromRow,
+  type PolicyChangeRecord,
+  policyChangeFromRow,
   type ReservationRecord,
   reservationFromRow,
   type TopupRecord,
@@ -106,6 +108,7 @@ interface WorkspaceRows {
   charges: ChargeRecord[];
   entries: (LedgerEntry & { seq: number })[];
   topups: TopupRecord[];
+  policyChanges: PolicyChangeRecord[];
   draws: number;
 }
 
@@ -190,6 +193,9 @@ async function readWorkspace(q: Queryable, workspaceId: string): Promise<Workspa
   const topups = (await q.query('SELECT * FROM topups WHERE workspace_id = $1', [workspaceId])).rows.map(
     topupFromRow,
   );
+  const policyChanges = (
+    await q.query('SELECT * FROM policy_changes WHERE workspace_id = $1 ORDER BY seq', [workspaceId])
+  ).rows.map(policyChangeFromRow);
   for (const id of orphanDraws) {
     // A draw row without its charge: represent it as a charge with no header so the checks flag it.
     charges.push({
@@ -216,6 +222,7 @@ async function readWorkspace(q: Queryable, workspaceId: string): Promise<Workspa
     charges,
     entries,
     topups,
+    policyChanges,
     draws: drawRows.length,
   };
 }
@@ -250,7 +257,7 @@ function checkWorkspace(rows: WorkspaceRows, options: InvariantOptions, report: 
   checkHolds(reservations, charges, entries, options, report);
   checkWorkspaceTotals(workspace, entries, report);
   checkTopups(topups, lots, entries, report);
-  checkBurnOrderAndBound(workspace, lots, charges, reservationById, entries, report);
+  checkBurnOrderAndBound(workspace, lots, charges, reservationById, entries, rows.policyChanges, report);
 }
 
 function checkLots(
@@ -582,24 +589,38 @@ function checkTopups(
  * version bump to COMMIT, so `seq` is the order the engine applied them), keeping each lot's remaining amount. At each
  * charge's first entry the lots are exactly as the engine saw them, so the draws it must have
  * made can be recomputed and compared, and the running deficit checked against its bound.
+ *
+ * Seat pooling and the deficit bound are taken as they were at each entry (`policy_changes`).
+ * A lowered bound does not bind holds admitted under the higher one, so the bound checked is the
+ * largest in force so far: never a false alarm, looser only after a bound was lowered.
  */
 function checkBurnOrderAndBound(
   workspace: WorkspaceRecord,
   lots: readonly Lot[],
   charges: readonly ChargeRecord[],
   reservationById: ReadonlyMap<string, ReservationRecord>,
-  entries: readonly LedgerEntry[],
+  entries: readonly (LedgerEntry & { seq: number })[],
+  policyChanges: readonly PolicyChangeRecord[],
   report: Report,
 ): void {
-  // The current seat-pooling setting stands for the whole history (the ledger does not record
-  // setting changes); the suites never toggle it under load.
-  const policy: WorkspacePolicy = policyOf(workspace);
+  const first = policyChanges[0];
+  let policy: WorkspacePolicy = policyOf(workspace);
+  if (first !== undefined) policy = { ...policy, seatPooling: first.oldSeatPooling };
+  let largestMaxDeficit = first?.oldMaxDeficitMicros ?? workspace.settings.maxDeficitMicros;
+  let nextChange = 0;
   const remaining = new Map<string, number>();
   const chargeById = new Map(charges.map((c) => [c.id, c]));
   const seen = new Set<string>();
   let deficit = 0;
-  let allowance = workspace.settings.maxDeficitMicros;
+  // Overruns and captures of lapsed holds: what the deficit may exceed the bound by.
+  let beyondBound = 0;
   for (const e of entries) {
+    for (let c = policyChanges[nextChange]; c !== undefined && c.afterEntrySeq < e.seq; ) {
+      policy = { ...policy, seatPooling: c.newSeatPooling };
+      largestMaxDeficit = Math.max(largestMaxDeficit, c.newMaxDeficitMicros);
+      nextChange += 1;
+      c = policyChanges[nextChange];
+    }
     const isChargeEntry =
       e.type === 'charge_draw' || e.type === 'charge_deficit' || e.type === 'charge_overage';
     if (isChargeEntry && e.chargeId !== null && !seen.has(e.chargeId)) {
@@ -607,21 +628,22 @@ function checkBurnOrderAndBound(
       const c = chargeById.get(e.chargeId);
       if (c !== undefined && !Number.isNaN(c.amountMicros)) {
         checkDraws(c, lots, remaining, policy, report);
-        allowance += c.overrunMicros;
+        beyondBound += c.overrunMicros;
         const r = c.reservationId === null ? undefined : reservationById.get(c.reservationId);
         // A capture of a lapsed hold was admitted by nothing: its whole amount may add to the deficit.
-        if (r !== undefined && r.expiresAt <= c.at) allowance += c.amountMicros;
+        if (r !== undefined && r.expiresAt <= c.at) beyondBound += c.amountMicros;
       }
     }
     // Grants add, draws, expiry and forfeits subtract: every lot entry is signed.
     if (e.lotId !== null) remaining.set(e.lotId, (remaining.get(e.lotId) ?? 0) + e.amountMicros);
     if (e.type === 'charge_deficit' || e.type === 'deficit_covered') {
       deficit += e.amountMicros;
-      if (e.type === 'charge_deficit' && deficit > allowance) {
+      const bound = largestMaxDeficit + beyondBound;
+      if (e.type === 'charge_deficit' && deficit > bound) {
         report(
           'overshoot_bound',
           e.chargeId ?? workspace.id,
-          `deficit reached ${deficit} at ${iso(e.at)}; the bound is ${allowance} (maxDeficit ${workspace.settings.maxDeficitMicros} + overruns + lapsed captures)`,
+          `deficit reached ${deficit} at ${iso(e.at)}; the bound is ${bound} (maxDeficit ${largestMaxDeficit} + overruns + lapsed captures)`,
         );
       }
     }

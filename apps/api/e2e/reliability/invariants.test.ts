@@ -10,6 +10,9 @@ import { grant, type Harness, startHarness, type TestWorkspace, topUp, USD } fro
 let h: Harness;
 let usd: TestWorkspace;
 let credits: TestWorkspace;
+let pooled: TestWorkspace;
+let pooledCharge: Record<string, unknown>;
+let unpooledCharge: Record<string, unknown>;
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -124,6 +127,31 @@ beforeAll(async () => {
     }),
   );
 
+  // Seat pooling turned on and off again between charges: each charge drew by the setting of its
+  // moment (a checker applying today's setting to the whole history would flag one or the other).
+  pooled = await h.workspace({
+    unit: 'credits',
+    seats: { owner: true, member: true },
+    settings: { includedMicrosPerSeat: 2 * USD, overage: { enabled: true, monthlyCapMicros: null } },
+  });
+  const memberCharge = (amountMicros: number, chargeId: string) =>
+    ok(
+      h.call('POST', `/v1/workspaces/${pooled.id}/charges`, {
+        key: pooled.server,
+        body: { feature: 'coding_session', memberId: 'member', amountMicros, outcome: 'succeeded', chargeId },
+      }),
+    );
+  const pooling = (seatPooling: boolean) =>
+    ok(
+      h.call('PATCH', `/v1/workspaces/${pooled.id}/settings`, { key: pooled.admin, body: { seatPooling } }),
+      200,
+    );
+  await memberCharge(1 * USD, 'ch_own_seat');
+  await pooling(true);
+  pooledCharge = await memberCharge(2 * USD, 'ch_pooled');
+  await pooling(false);
+  unpooledCharge = await memberCharge(1 * USD, 'ch_unpooled_again');
+
   // A deleted workspace: its remaining lots are forfeited.
   const gone = await h.workspace();
   await topUp(h, gone, 10 * USD);
@@ -172,6 +200,18 @@ describe('the whole-ledger invariant checker', () => {
     const overage = await db.query("SELECT 1 FROM ledger_entries WHERE type = 'charge_overage'");
     for (const rows of [expired, forfeited, lapsed, covered, overage])
       expect(rows.rows.length).toBeGreaterThan(0);
+    // Pooled, the member's charge drew the owner's seat credits too; unpooled again, it went to
+    // overage although the owner's credits were left.
+    expect((pooledCharge.draws as unknown[]).length).toBe(2);
+    expect(unpooledCharge.overageMicros).toBe(1 * USD);
+    const changes = await db.query(
+      'SELECT old_seat_pooling, new_seat_pooling FROM policy_changes WHERE workspace_id = $1 ORDER BY seq',
+      [pooled.id],
+    );
+    expect(changes.rows).toEqual([
+      { old_seat_pooling: false, new_seat_pooling: true },
+      { old_seat_pooling: true, new_seat_pooling: false },
+    ]);
   });
 
   const cases: [string, InvariantName, (tx: Queryable) => Promise<void>][] = [
@@ -255,11 +295,19 @@ describe('the whole-ledger invariant checker', () => {
     [
       'a deficit beyond the overshoot bound',
       'overshoot_bound',
+      // With the history trigger off, so the lowered bound looks as if it had always been in force.
       (tx) =>
         tx
           .query('UPDATE charges SET overrun_micros = 0')
+          .then(() => tx.query('ALTER TABLE workspaces DISABLE TRIGGER workspaces_policy_change'))
           .then(() => tx.query('UPDATE workspaces SET max_deficit_micros = 0'))
           .then(() => undefined),
+    ],
+    [
+      'a seat-pooling change erased from the history',
+      'burn_order',
+      (tx) =>
+        tx.query('DELETE FROM policy_changes WHERE workspace_id = $1', [pooled.id]).then(() => undefined),
     ],
     [
       'a top-up credited twice',

@@ -567,6 +567,45 @@ END
 $$;
 `,
   },
+  {
+    version: 6,
+    name: 'policy change history',
+    sql: `
+-- The settings that change what a charge may draw (seat pooling) and how deep a deficit may go
+-- (max deficit), each change placed among the ledger entries: entries with seq <= after_entry_seq
+-- were written under the old values. A settings change is written in a batch of its own, and a
+-- batch holds its workspace's row lock from this UPDATE to COMMIT, so the newest entry seq seen
+-- here is exactly where the change falls. A trigger, so a change made by hand is recorded too.
+CREATE TABLE policy_changes (
+  workspace_id text NOT NULL REFERENCES workspaces(id),
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  after_entry_seq bigint NOT NULL,
+  old_seat_pooling boolean NOT NULL,
+  new_seat_pooling boolean NOT NULL,
+  old_max_deficit_micros bigint NOT NULL,
+  new_max_deficit_micros bigint NOT NULL,
+  changed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (workspace_id, seq)
+);
+
+CREATE FUNCTION credits_record_policy_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO policy_changes (workspace_id, after_entry_seq, old_seat_pooling, new_seat_pooling,
+    old_max_deficit_micros, new_max_deficit_micros)
+  VALUES (NEW.id,
+    COALESCE((SELECT max(seq) FROM ledger_entries WHERE workspace_id = NEW.id), 0),
+    OLD.seat_pooling, NEW.seat_pooling, OLD.max_deficit_micros, NEW.max_deficit_micros);
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER workspaces_policy_change AFTER UPDATE OF seat_pooling, max_deficit_micros ON workspaces
+  FOR EACH ROW
+  WHEN (OLD.seat_pooling IS DISTINCT FROM NEW.seat_pooling
+    OR OLD.max_deficit_micros IS DISTINCT FROM NEW.max_deficit_micros)
+  EXECUTE FUNCTION credits_record_policy_change();
+`,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock. */

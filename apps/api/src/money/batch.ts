@@ -66,6 +66,12 @@ export interface MoneyOp {
    * operation reads. Absent: the operation always reads the stored state.
    */
   decidableFrom?(remembered: RememberedLedger): boolean;
+  /**
+   * Written in a transaction of its own: a change of seat pooling or the deficit bound is placed
+   * among the ledger entries by the newest entry before it (`policy_changes`, migration 6), which
+   * only says where it fell when no other operation's entries share its transaction.
+   */
+  readonly alone?: boolean;
   apply(ctx: OpContext): OpResponse;
 }
 

@@ -465,6 +465,7 @@ export function updateSettingsOp(patch: SettingsPatch, idempotency: Idem): Money
   return {
     name: 'update_settings',
     idempotency,
+    alone: true,
     apply(ctx) {
       if (ctx.state.policy.deletedAt !== null) {
         throw new ApiError(

@@ -115,7 +115,7 @@ export class GroupCommitQueue {
     this.inFlight += 1;
     try {
       while (lane.waiting.length > 0) {
-        const batch = lane.waiting.splice(0, this.maxBatch);
+        const batch = lane.waiting.splice(0, batchLength(lane.waiting, this.maxBatch));
         const started = performance.now();
         let outcome: CommittedBatch;
         try {
@@ -165,4 +165,12 @@ export class GroupCommitQueue {
       }
     }
   }
+}
+
+/** How many waiting operations go into the next batch: up to `max`, an `alone` one by itself. */
+function batchLength(waiting: readonly Pending[], max: number): number {
+  if (waiting[0]?.op.alone === true) return 1;
+  let n = 0;
+  while (n < waiting.length && n < max && waiting[n]?.op.alone !== true) n += 1;
+  return n;
 }

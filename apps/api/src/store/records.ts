@@ -239,6 +239,25 @@ export function entryFromRow(r: Row): LedgerEntry & { seq: number } {
   };
 }
 
+/** A change of seat pooling or the deficit bound, placed after the entry `afterEntrySeq` (migration 6). */
+export interface PolicyChangeRecord {
+  afterEntrySeq: number;
+  oldSeatPooling: boolean;
+  newSeatPooling: boolean;
+  oldMaxDeficitMicros: number;
+  newMaxDeficitMicros: number;
+}
+
+export function policyChangeFromRow(r: Row): PolicyChangeRecord {
+  return {
+    afterEntrySeq: toSafeInt(r.after_entry_seq, 'after_entry_seq'),
+    oldSeatPooling: bool(r.old_seat_pooling),
+    newSeatPooling: bool(r.new_seat_pooling),
+    oldMaxDeficitMicros: toSafeInt(r.old_max_deficit_micros, 'old_max_deficit_micros'),
+    newMaxDeficitMicros: toSafeInt(r.new_max_deficit_micros, 'new_max_deficit_micros'),
+  };
+}
+
 export interface TopupRecord {
   id: string;
   workspaceId: string;
