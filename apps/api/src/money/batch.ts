@@ -72,6 +72,11 @@ export interface MoneyOp {
    * only says where it fell when no other operation's entries share its transaction.
    */
   readonly alone?: boolean;
+  /**
+   * A task waits for this answer before it starts (a reservation), so the queue runs it ahead of
+   * settlements, whose callers already have their task's result.
+   */
+  readonly startsWork?: boolean;
   apply(ctx: OpContext): OpResponse;
 }
 

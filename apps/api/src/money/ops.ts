@@ -63,6 +63,7 @@ export function reserveOp(
   return {
     name: 'reserve',
     idempotency,
+    startsWork: true,
     refs: { reservationIds: [input.reservationId] },
     // A new id is checked by the remembered write; a held one is in the memory.
     decidableFrom: () => true,

@@ -24,13 +24,22 @@ interface Pending {
 interface Lane {
   waiting: Pending[];
   running: boolean;
+  /** Batches in a row that ran operations starting work ahead of waiting settlements. */
+  overtakes: number;
 }
+
+/** How many batches in a row may run ahead of a waiting settlement (bounds its extra wait). */
+const MAX_OVERTAKES = 4;
 
 export interface GroupCommitOptions {
   db: Db;
   now: () => number;
   priceTable: (now: number) => Promise<PriceTable>;
-  /** Upper bound on operations per transaction (keeps one transaction's work and lock time bounded). */
+  /**
+   * Upper bound on operations per transaction (default 32). A reservation waits for the batch in
+   * flight and then its own, so short batches keep that wait short; past a few dozen operations
+   * a batch saves little more per operation.
+   */
   maxBatch?: number;
   /**
    * How many workspaces' ledgers to remember between batches (least recently used go first), so
@@ -50,7 +59,8 @@ export interface GroupCommitOptions {
  * Per-workspace group commit. Operations of a workspace that arrive while a transaction for it
  * is in flight wait and go together into the next one, so a hot workspace pays one lock, one
  * state load and one COMMIT per batch instead of per request. An idle workspace's operation
- * starts at once: a batch of one adds no waiting. Across replicas the ledger version check of
+ * starts at once: a batch of one adds no waiting. Reservations go ahead of settlements (see
+ * `takeBatch`): a task waits for its reservation, not for its settlement. Across replicas the ledger version check of
  * `commitBatch` serialises batches (a loser re-reads and retries), so the engine's bound holds.
  */
 export class GroupCommitQueue {
@@ -61,7 +71,7 @@ export class GroupCommitQueue {
   private readonly memory: LRUCache<string, RememberedLedger> | undefined;
 
   constructor(private readonly options: GroupCommitOptions) {
-    this.maxBatch = options.maxBatch ?? 256;
+    this.maxBatch = options.maxBatch ?? 32;
     const remembered = options.rememberedWorkspaces ?? 1_000;
     this.memory =
       remembered > 0 ? new LRUCache({ max: remembered, ttl: options.rememberForMs ?? 60_000 }) : undefined;
@@ -71,7 +81,7 @@ export class GroupCommitQueue {
     return new Promise<OpResult>((resolve, reject) => {
       let lane = this.lanes.get(workspaceId);
       if (lane === undefined) {
-        lane = { waiting: [], running: false };
+        lane = { waiting: [], running: false, overtakes: 0 };
         this.lanes.set(workspaceId, lane);
       }
       lane.waiting.push({ op, resolve, reject });
@@ -115,7 +125,7 @@ export class GroupCommitQueue {
     this.inFlight += 1;
     try {
       while (lane.waiting.length > 0) {
-        const batch = lane.waiting.splice(0, batchLength(lane.waiting, this.maxBatch));
+        const batch = takeBatch(lane, this.maxBatch);
         const started = performance.now();
         let outcome: CommittedBatch;
         try {
@@ -167,10 +177,27 @@ export class GroupCommitQueue {
   }
 }
 
-/** How many waiting operations go into the next batch: up to `max`, an `alone` one by itself. */
-function batchLength(waiting: readonly Pending[], max: number): number {
-  if (waiting[0]?.op.alone === true) return 1;
+/**
+ * The next batch of a lane. Operations that start work (reservations) go first: their callers
+ * are waiting to begin a task, while a settlement's caller already has its task's result. A
+ * settlement is overtaken at most `MAX_OVERTAKES` batches in a row, so a stream of reservations
+ * cannot starve it (and holds are released). Otherwise arrival order, up to `max`, and an
+ * `alone` operation by itself.
+ */
+function takeBatch(lane: Lane, max: number): Pending[] {
+  const { waiting } = lane;
+  const waitingSettlement = waiting.some((p) => p.op.startsWork !== true);
+  if (waitingSettlement && lane.overtakes < MAX_OVERTAKES && waiting.some((p) => p.op.startsWork === true)) {
+    lane.overtakes += 1;
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    for (const p of waiting) (p.op.startsWork === true && batch.length < max ? batch : rest).push(p);
+    lane.waiting = rest;
+    return batch;
+  }
+  lane.overtakes = 0;
   let n = 0;
-  while (n < waiting.length && n < max && waiting[n]?.op.alone !== true) n += 1;
-  return n;
+  if (waiting[0]?.op.alone === true) n = 1;
+  else while (n < waiting.length && n < max && waiting[n]?.op.alone !== true) n += 1;
+  return waiting.splice(0, n);
 }
