@@ -102,6 +102,21 @@ describe('seats and included credits', () => {
     expect((await balance(h, ws)).byKind.included).toBe(3 * CREDIT);
   });
 
+  it('a seat change whose credits the ledger cannot hold is refused whole, writing nothing', async () => {
+    const ws = await creditsWorkspace({ includedMicrosPerSeat: 3 * CREDIT }, { member: false, admin: false });
+    // Lots already as large as a safe integer allows: one more seat's credits would overflow.
+    await grant(h, ws, { kind: 'promotional', amountMicros: Number.MAX_SAFE_INTEGER - CREDIT });
+    const before = await h.call('GET', `/v1/workspaces/${ws.id}/members/member`);
+    const refused = await h.call('PUT', `/v1/workspaces/${ws.id}/members/member`, {
+      key: ws.admin,
+      body: { role: 'admin', seat: { paid: true, active: true }, name: 'Promoted' },
+    });
+    expectError(refused, 400, 'invalid_amount');
+    // The member is as it was: neither the role nor the seat changed.
+    expect((await h.call('GET', `/v1/workspaces/${ws.id}/members/member`)).body).toEqual(before.body);
+    expect((await balance(h, ws, 'member')).memberIncludedRemainingMicros).toBe(0);
+  });
+
   it('a new period expires the old seat credits and grants new ones', async () => {
     const ws = await creditsWorkspace({ includedMicrosPerSeat: 5 * CREDIT });
     await charge(ws, { memberId: 'member', amountMicros: 2 * CREDIT });

@@ -202,6 +202,42 @@ describe('granting lots', () => {
   });
 });
 
+describe('the sum of open lots stays countable', () => {
+  it('refuses a grant, a top-up or seat credits that would take it beyond a safe integer, changing nothing', () => {
+    const ledger = ledgerOf();
+    const promo = (lotId: string, amountMicros: number) =>
+      ledger.grantLot(
+        {
+          lotId,
+          kind: 'promotional',
+          scope: 'workspace',
+          amountMicros,
+          expiresAt: null,
+          source: 'promotion',
+        },
+        T0,
+      );
+    promo('big', Number.MAX_SAFE_INTEGER - usd(1));
+    const before = ledger.state();
+    expect(codeOf(() => promo('more', usd(2)))).toBe('invalid_amount');
+    expect(
+      codeOf(() => ledger.topUp({ topupId: 't', lotId: 'l', amountMicros: usd(2), paid: true }, T0)),
+    ).toBe('invalid_amount');
+    expect(
+      codeOf(() =>
+        ledger.grantSeatCredits(
+          { seats: [{ memberId: 'ann', paid: true, active: true }], includedMicrosPerSeat: usd(2) },
+          T0,
+        ),
+      ),
+    ).toBe('invalid_amount');
+    expect(ledger.state()).toBe(before);
+    // Exactly up to the limit is fine.
+    promo('rest', usd(1));
+    expect(ledger.balanceOf(T0).availableMicros).toBe(Number.MAX_SAFE_INTEGER);
+  });
+});
+
 describe('seat credits', () => {
   const seats = [
     { memberId: 'ann', paid: true, active: true },

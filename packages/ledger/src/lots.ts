@@ -49,6 +49,22 @@ function invalidLot(message: string, details: Record<string, unknown>): LedgerEr
   return new LedgerError('invalid_lot', message, details);
 }
 
+/**
+ * Balances are sums of open lots; a new lot that took that sum beyond what a JS number counts
+ * exactly would make every later balance fail. Refused here, where it is the grant's fault.
+ */
+function assertBalanceFits(state: WorkspaceState, addedMicros: Micros): void {
+  let total = addedMicros;
+  for (const lot of state.lots) if (lot.closedAt === null) total += lot.remainingMicros;
+  if (!Number.isSafeInteger(total)) {
+    throw new LedgerError(
+      'invalid_amount',
+      `This lot of ${addedMicros} micros would take the workspace's open lots beyond ${Number.MAX_SAFE_INTEGER} micros, more than the ledger counts exactly.`,
+      { label: 'amountMicros', value: addedMicros },
+    );
+  }
+}
+
 function assertScope(scope: string): asserts scope is LotScope {
   if (scope === 'workspace') return;
   if (!scope.startsWith('member:') || scope.length === 'member:'.length) {
@@ -104,6 +120,7 @@ export function grantLot(state: WorkspaceState, input: GrantLotInput, now: Insta
   }
   assertScope(input.scope);
   const amountMicros = assertPositiveMicros(input.amountMicros, 'amountMicros');
+  assertBalanceFits(state, amountMicros);
   const effectiveAt = assertInstant(input.effectiveAt ?? now, 'effectiveAt');
   let expiresAt: Instant | null;
   if (input.expiresAt === undefined) {
@@ -191,6 +208,7 @@ export function topUp(state: WorkspaceState, input: TopUpInput, now: Instant): O
     );
   }
   const lotMicros = subtractMicros(amountMicros, coveredDeficitMicros);
+  if (lotMicros > 0) assertBalanceFits(state, lotMicros);
   let lot: Lot | null = null;
   if (lotMicros > 0) {
     lot = freezeLot({

@@ -549,7 +549,10 @@ async function checkRequest(req: FuzzRequest): Promise<void> {
       expect(ERROR_STATUS[code], `code ${code} with status ${reply.status} for ${where}`).toBe(reply.status);
       if (reply.status === 429) expect(reply.headers.get('retry-after')).toMatch(/^\d+$/);
     }
-    expect(digest, `a refused request wrote something: ${where}`).toBe(lastDigest);
+    expect(
+      digest,
+      `a refused request (${reply.status} ${reply.text.slice(0, 300)}) wrote something: ${where}`,
+    ).toBe(lastDigest);
   }
   lastDigest = digest;
 }

@@ -16,6 +16,7 @@ import {
   topUp,
   type Usage,
   voidReservation,
+  type WorkspaceState,
 } from '@aicredits/ledger';
 import { ApiError } from '../errors.js';
 import { randomId } from '../keys.js';
@@ -27,6 +28,7 @@ import {
   serializeTopup,
   serializeWorkspace,
   type TopupRecord,
+  type WorkspaceRecord,
 } from '../store/records.js';
 import { policyOf } from '../store/state.js';
 import { apply, type IdempotencySpec, type MoneyOp, type OpContext, type RememberedLedger } from './batch.js';
@@ -290,23 +292,41 @@ export function grantLotOp(
 }
 
 /** Grants one member's seat credits for the current period when their seat is active and paid. */
-export function grantSeatOp(seat: { memberId: string; paid: boolean; active: boolean }): MoneyOp {
+export interface Seat {
+  memberId: string;
+  paid: boolean;
+  active: boolean;
+}
+
+/**
+ * The engine's grant of this period's included credits to one seat, or null where nothing is
+ * granted (self-hosted, no included credits, a seat not both paid and active). Throws the
+ * engine's refusal (an amount the ledger cannot hold).
+ */
+export function seatGrant(workspace: WorkspaceRecord, state: WorkspaceState, seat: Seat, now: number) {
+  if (
+    workspace.hosting !== 'cloud' ||
+    workspace.settings.includedMicrosPerSeat <= 0 ||
+    !seat.paid ||
+    !seat.active
+  ) {
+    return null;
+  }
+  return grantSeatCredits(
+    state,
+    { seats: [seat], includedMicrosPerSeat: workspace.settings.includedMicrosPerSeat },
+    now,
+  );
+}
+
+export function grantSeatOp(seat: Seat): MoneyOp {
   return {
     name: 'grant_seat',
     idempotency: null,
     apply(ctx) {
-      const w = ctx.workspace;
-      if (w.hosting !== 'cloud' || w.settings.includedMicrosPerSeat <= 0 || !seat.paid || !seat.active) {
-        return { status: 200, body: { granted: 0 } };
-      }
-      const lots = apply(
-        ctx,
-        grantSeatCredits(
-          ctx.state,
-          { seats: [seat], includedMicrosPerSeat: w.settings.includedMicrosPerSeat },
-          ctx.now,
-        ),
-      );
+      const granted = seatGrant(ctx.workspace, ctx.state, seat, ctx.now);
+      if (granted === null) return { status: 200, body: { granted: 0 } };
+      const lots = apply(ctx, granted);
       return { status: 200, body: { granted: lots.length } };
     },
   };

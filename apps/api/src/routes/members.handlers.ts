@@ -6,9 +6,9 @@ import { toSafeInt, toSafeIntOrNull } from '../db/db.js';
 import { ApiError } from '../errors.js';
 import { withIdempotency } from '../idempotency.js';
 import { generateApiKey, randomId } from '../keys.js';
-import { grantSeatOp } from '../money/ops.js';
+import { grantSeatOp, seatGrant } from '../money/ops.js';
 import { iso, isoOrNull, memberFromRow, serializeMember } from '../store/records.js';
-import { loadWorkspace } from '../store/state.js';
+import { loadState, loadWorkspace } from '../store/state.js';
 import * as routes from './members.routes.js';
 import { createdCursor, pageOf, parseCreatedCursor } from './paging.js';
 import { bodyOf } from './respond.js';
@@ -39,6 +39,12 @@ export function registerMemberRoutes(app: OpenAPIHono<AppEnv>): void {
       const seat =
         body.seat ??
         (prior === null ? { paid: false, active: true } : { paid: prior.seatPaid, active: prior.seatActive });
+      // The seat's credits for this period are granted once this commits, through the money path.
+      // A grant the ledger would refuse refuses the change here, before anything is written.
+      if (seat.paid && seat.active) {
+        const { workspace, state } = await loadState(tx, ws, now);
+        seatGrant(workspace, state, { memberId, ...seat }, now);
+      }
       const { rows } = await tx.query(
         `INSERT INTO members (workspace_id, id, role, seat_paid, seat_active, name, email, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
