@@ -1,7 +1,16 @@
-import { canDraw, compareBurnOrder, isSpendable } from './burn-order.js';
+import { isSpendable } from './burn-order.js';
+import {
+  backs,
+  claimLots,
+  compareCreation,
+  needsOf,
+  noteAddedHold,
+  outlives,
+  summarizeHolds,
+} from './holds.js';
 import { assertNonNegativeMicros, minMicros, subtractMicros } from './money.js';
 import { assertNotDeleted } from './state.js';
-import type { Instant, Lot, Micros, Reservation, WorkspaceState } from './types.js';
+import type { Instant, Micros, Reservation, WorkspaceState } from './types.js';
 
 export type AdmissionRefusalCode = 'insufficient_credits' | 'overage_disabled' | 'overage_cap_reached';
 
@@ -29,57 +38,30 @@ export interface AdmissionDecision {
   readonly metered: boolean;
 }
 
-/** Creation order: oldest first, ties by id. */
-export function compareCreation(a: Reservation, b: Reservation): number {
-  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
+export { compareCreation } from './holds.js';
 
 /**
  * `reservations` with `added` placed in creation order. A new hold is nearly always the newest,
- * so the search starts at the end; kept in order, the holds need no sort per decision.
+ * so the search starts at the end; kept in order, the holds need no sort per decision. The new
+ * list is noted as the old one plus `added`, so its holds' summary extends the old one's.
  */
 export function insertInCreationOrder(
   reservations: readonly Reservation[],
   added: Reservation,
-): Reservation[] {
+): readonly Reservation[] {
   let at = reservations.length;
   while (at > 0 && compareCreation(reservations[at - 1] as Reservation, added) > 0) at -= 1;
-  return [...reservations.slice(0, at), added, ...reservations.slice(at)];
+  const next = reservations.slice(0, at);
+  next.push(added);
+  for (let i = at; i < reservations.length; i += 1) next.push(reservations[i] as Reservation);
+  Object.freeze(next);
+  noteAddedHold(reservations, next, added);
+  return next;
 }
 
 /** Held, metered reservations that have not lapsed at `now`, in creation order. */
 export function outstandingHolds(state: WorkspaceState, now: Instant): Reservation[] {
-  const holds = state.reservations.filter(
-    (r) => r.status === 'held' && r.metered && r.expiresAt > now && r.heldMicros > 0,
-  );
-  // Every decision asks for these (twice); a state kept in creation order only needs checking.
-  for (let i = 1; i < holds.length; i += 1) {
-    if (compareCreation(holds[i - 1] as Reservation, holds[i] as Reservation) > 0)
-      return holds.sort(compareCreation);
-  }
-  return holds;
-}
-
-function outlives(lot: Lot, until: Instant): boolean {
-  return lot.expiresAt === null || lot.expiresAt >= until;
-}
-
-/**
- * Spendable lots in the order a simulated hold claims them: private (unpooled) seat lots first,
- * then shared lots, each in burn order. Claiming private lots first is what makes the deficit
- * bound independent of the order in which captures later arrive (see README: the negative-balance
- * bound). Sorted once per decision; each hold then walks it, skipping what it cannot use.
- */
-function claimOrder(state: WorkspaceState, now: Instant): Lot[] {
-  const isPrivate = (lot: Lot) => lot.scope !== 'workspace' && !state.policy.seatPooling;
-  return state.lots
-    .filter((lot) => isSpendable(lot, now))
-    .sort((a, b) => Number(isPrivate(b)) - Number(isPrivate(a)) || compareBurnOrder(a, b));
-}
-
-/** Whether `lot` can back work of `memberId` that settles by `until`. */
-function backs(state: WorkspaceState, lot: Lot, memberId: string | null, until: Instant): boolean {
-  return outlives(lot, until) && canDraw(state.policy, memberId, lot);
+  return [...summarizeHolds(state, now).holds];
 }
 
 export interface HoldSimulation {
@@ -95,32 +77,10 @@ export function simulateHolds(
   now: Instant,
   excludeReservationId?: string,
 ): HoldSimulation {
-  return simulate(state, now, claimOrder(state, now), excludeReservationId);
-}
-
-function simulate(
-  state: WorkspaceState,
-  now: Instant,
-  ordered: readonly Lot[],
-  excludeReservationId?: string,
-): HoldSimulation {
-  const remaining = new Map<string, Micros>();
-  for (const lot of state.lots) remaining.set(lot.id, lot.remainingMicros);
-  let shortfallMicros = 0;
-  for (const hold of outstandingHolds(state, now)) {
-    if (hold.id === excludeReservationId) continue;
-    let left = hold.heldMicros;
-    for (const lot of ordered) {
-      if (left === 0) break;
-      if (!backs(state, lot, hold.memberId, hold.expiresAt)) continue;
-      const available = remaining.get(lot.id) ?? 0;
-      const claimed = minMicros(left, available);
-      remaining.set(lot.id, available - claimed);
-      left -= claimed;
-    }
-    shortfallMicros += left;
-  }
-  return { remaining, shortfallMicros };
+  const summary = summarizeHolds(state, now);
+  if (excludeReservationId === undefined) return summary;
+  const holds = summary.holds.filter((h) => h.id !== excludeReservationId);
+  return claimLots(state.policy, state.lots, summary.ordered, holds);
 }
 
 /**
@@ -141,27 +101,25 @@ export function worstCaseHoldDeficit(
   } | null,
   excludeReservationId?: string,
 ): Micros {
-  const holds: { memberId: string | null; amountMicros: Micros; until: Instant }[] = outstandingHolds(
-    state,
-    now,
-  )
-    .filter((r) => r.id !== excludeReservationId)
-    .map((r) => ({ memberId: r.memberId, amountMicros: r.heldMicros, until: r.expiresAt }));
-  if (extra !== null)
-    holds.push({ memberId: extra.memberId, amountMicros: extra.amountMicros, until: extra.holdUntil });
-  if (holds.length === 0) return 0;
-  // The latest settlement of any hold (shared lots must outlive it) and of each member's holds.
-  let latestOfAll = Number.NEGATIVE_INFINITY;
-  const latestByMember = new Map<string | null, Instant>();
-  const needByMember = new Map<string | null, Micros>();
-  for (const h of holds) {
-    needByMember.set(h.memberId, (needByMember.get(h.memberId) ?? 0) + h.amountMicros);
-    latestOfAll = Math.max(latestOfAll, h.until);
-    latestByMember.set(
-      h.memberId,
-      Math.max(latestByMember.get(h.memberId) ?? Number.NEGATIVE_INFINITY, h.until),
+  const summary = summarizeHolds(state, now);
+  const base =
+    excludeReservationId === undefined
+      ? summary
+      : needsOf(summary.holds.filter((h) => h.id !== excludeReservationId));
+  // The base needs with `extra` added, read through instead of copying them per decision.
+  const needOf = (member: string | null) =>
+    (base.needByMember.get(member) ?? 0) +
+    (extra !== null && extra.memberId === member ? extra.amountMicros : 0);
+  const latestOf = (member: string | null) =>
+    Math.max(
+      base.latestByMember.get(member) ?? Number.NEGATIVE_INFINITY,
+      extra !== null && extra.memberId === member ? extra.holdUntil : Number.NEGATIVE_INFINITY,
     );
-  }
+  const members = [...base.needByMember.keys()];
+  if (extra !== null && !base.needByMember.has(extra.memberId)) members.push(extra.memberId);
+  if (members.length === 0) return 0;
+  // The latest settlement of any hold: shared lots must outlive it.
+  const latestOfAll = Math.max(base.latestOfAll, extra?.holdUntil ?? Number.NEGATIVE_INFINITY);
   let shared = 0;
   const privateByMember = new Map<string | null, Micros>();
   for (const lot of state.lots) {
@@ -170,15 +128,19 @@ export function worstCaseHoldDeficit(
       lot.scope === 'workspace' || state.policy.seatPooling ? undefined : lot.scope.slice('member:'.length);
     if (owner === undefined) {
       if (outlives(lot, latestOfAll)) shared += lot.remainingMicros;
-    } else if (needByMember.has(owner) && outlives(lot, latestByMember.get(owner) ?? latestOfAll)) {
+    } else if (
+      (base.needByMember.has(owner) || extra?.memberId === owner) &&
+      outlives(lot, latestOf(owner))
+    ) {
       privateByMember.set(owner, (privateByMember.get(owner) ?? 0) + lot.remainingMicros);
     }
   }
   let totalNeed = 0;
   let totalExcess = 0;
-  for (const [memberId, need] of needByMember) {
+  for (const member of members) {
+    const need = needOf(member);
     totalNeed += need;
-    totalExcess += Math.max(0, need - (privateByMember.get(memberId) ?? 0));
+    totalExcess += Math.max(0, need - (privateByMember.get(member) ?? 0));
   }
   return Math.max(0, Math.min(totalExcess, totalNeed - shared));
 }
@@ -198,11 +160,11 @@ export function admission(state: WorkspaceState, request: AdmissionRequest, now:
   const amountMicros = assertNonNegativeMicros(request.amountMicros, 'amountMicros');
   const { policy } = state;
   const until = request.holdUntil ?? now;
-  const ordered = claimOrder(state, now);
-  const simulation = simulate(state, now, ordered, request.excludeReservationId);
+  const { ordered } = summarizeHolds(state, now);
+  const simulation = simulateHolds(state, now, request.excludeReservationId);
   let drawable = 0;
   for (const lot of ordered) {
-    if (backs(state, lot, request.memberId, until)) drawable += simulation.remaining.get(lot.id) ?? 0;
+    if (backs(policy, lot, request.memberId, until)) drawable += simulation.remaining.get(lot.id) ?? 0;
   }
   const overageOn = policy.overage.enabled;
   const pendingDeficit = state.deficitMicros + (overageOn ? 0 : simulation.shortfallMicros);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { admission, outstandingHolds, simulateHolds, worstCaseHoldDeficit } from './admission.js';
 import { canDraw, compareBurnOrder, isSpendable } from './burn-order.js';
 import { isLedgerError } from './errors.js';
 import { createMemoryLedger, type MemoryLedger } from './memory-ledger.js';
@@ -127,6 +128,25 @@ function checkInvariants(run: Run): void {
   expect(summary.overageMicros).toBe(state.overageUsedMicros);
   expect(state.deficitMicros).toBeGreaterThanOrEqual(0);
   expect(state.deficitMicros).toBeLessThanOrEqual(state.policy.maxDeficitMicros + run.excusedMicros);
+  checkRememberedHolds(state, run.now);
+}
+
+/**
+ * Admission remembers what a state's holds amount to and extends it hold by hold as reservations
+ * are added; a copy of the state that shares none of that must get the same answers.
+ */
+function checkRememberedHolds(state: WorkspaceState, now: number): void {
+  const copy: WorkspaceState = { ...state, lots: [...state.lots], reservations: [...state.reservations] };
+  expect(outstandingHolds(state, now)).toEqual(outstandingHolds(copy, now));
+  expect(simulateHolds(state, now)).toEqual(simulateHolds(copy, now));
+  expect(worstCaseHoldDeficit(state, now, null)).toBe(worstCaseHoldDeficit(copy, now, null));
+  for (const memberId of [null, 'a', 'b']) {
+    for (const amountMicros of [1, 120]) {
+      const request = { memberId, amountMicros, holdUntil: now + 20 * MINUTE };
+      expect(admission(state, request, now)).toEqual(admission(copy, request, now));
+      expect(worstCaseHoldDeficit(state, now, request)).toBe(worstCaseHoldDeficit(copy, now, request));
+    }
+  }
 }
 
 /** Applies a command; returns a thunk that replays the same input, when the operation has one. */

@@ -26,18 +26,24 @@ export function assertNotDeleted(state: WorkspaceState): void {
   }
 }
 
-/** A new frozen state with `changes` applied; arrays are copied and frozen so callers cannot mutate them. */
+/**
+ * A new frozen state with `changes` applied. Arrays are frozen so callers cannot mutate them; one
+ * already frozen is kept as it is, so an unchanged list keeps its identity (what the holds'
+ * summary is remembered by).
+ */
 export function nextState(state: WorkspaceState, changes: Partial<WorkspaceState>): WorkspaceState {
   const merged: WorkspaceState = { ...state, ...changes };
   return Object.freeze({
     ...merged,
-    lots: Object.freeze([...merged.lots]),
-    reservations: Object.freeze([...merged.reservations]),
-    ...(merged.charges !== undefined ? { charges: Object.freeze([...merged.charges]) } : {}),
-    ...(merged.appliedTopupIds !== undefined
-      ? { appliedTopupIds: Object.freeze([...merged.appliedTopupIds]) }
-      : {}),
+    lots: frozen(merged.lots),
+    reservations: frozen(merged.reservations),
+    ...(merged.charges !== undefined ? { charges: frozen(merged.charges) } : {}),
+    ...(merged.appliedTopupIds !== undefined ? { appliedTopupIds: frozen(merged.appliedTopupIds) } : {}),
   });
+}
+
+function frozen<T>(list: readonly T[]): readonly T[] {
+  return Object.isFrozen(list) ? list : Object.freeze([...list]);
 }
 
 export function outcome<T>(
