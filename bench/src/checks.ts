@@ -9,6 +9,8 @@ interface LotRow {
   effectiveAt: number;
   expiresAt: number | null;
   grantedAt: number;
+  /** Sequence of its `lot_granted` entry: a charge before it could not see the lot. */
+  grantedSeq: number;
 }
 
 /** Burn order: promotional → included → support → purchased; soonest expiry; granted; id. */
@@ -30,12 +32,17 @@ export interface BurnOrderCheck {
 /**
  * Replays every charge of a workspace in commit order (ledger sequence) against the lots as they
  * stood, and checks the stored draws are exactly what burn order gives: the right lots, in the
- * right order, the right amounts, nothing from a lot that had expired or not yet started.
+ * right order, the right amounts, nothing from a lot that had expired or not yet started. A lot
+ * exists for a charge only if its grant came first in the sequence: a lot granted in the same
+ * millisecond as a charge, after it, has a timestamp that would otherwise say it was there.
  */
 export async function checkBurnOrder(q: Queryable, workspaceId: string): Promise<BurnOrderCheck> {
   const lots = (
     await q.query<Record<string, string | null>>(
-      'SELECT id, kind, original_micros, effective_at, expires_at, granted_at FROM lots WHERE workspace_id = $1',
+      `SELECT l.id, l.kind, l.original_micros, l.effective_at, l.expires_at, l.granted_at, e.seq AS granted_seq
+       FROM lots l JOIN ledger_entries e
+         ON e.workspace_id = l.workspace_id AND e.lot_id = l.id AND e.type = 'lot_granted'
+       WHERE l.workspace_id = $1`,
       [workspaceId],
     )
   ).rows.map(
@@ -46,10 +53,11 @@ export async function checkBurnOrder(q: Queryable, workspaceId: string): Promise
       effectiveAt: Number(r.effective_at),
       expiresAt: r.expires_at === null ? null : Number(r.expires_at),
       grantedAt: Number(r.granted_at),
+      grantedSeq: Number(r.granted_seq),
     }),
   );
   const charges = (
-    await q.query<{ id: string; at: string; amount_micros: string }>(
+    await q.query<{ id: string; at: string; amount_micros: string; first_seq: string }>(
       `SELECT c.id, c.at, c.amount_micros, MIN(e.seq) AS first_seq
        FROM charges c JOIN ledger_entries e ON e.workspace_id = c.workspace_id AND e.charge_id = c.id
        WHERE c.workspace_id = $1 GROUP BY c.id, c.at, c.amount_micros ORDER BY first_seq`,
@@ -74,11 +82,13 @@ export async function checkBurnOrder(q: Queryable, workspaceId: string): Promise
   let firstMismatch: string | null = null;
   for (const c of charges) {
     const at = Number(c.at);
+    const seq = Number(c.first_seq);
     let left = Number(c.amount_micros);
     const expected: string[] = [];
     for (const lot of ordered) {
       if (left === 0) break;
-      if (lot.effectiveAt > at || (lot.expiresAt !== null && lot.expiresAt <= at)) continue;
+      if (lot.grantedSeq > seq || lot.effectiveAt > at || (lot.expiresAt !== null && lot.expiresAt <= at))
+        continue;
       const have = remaining.get(lot.id) ?? 0;
       if (have === 0) continue;
       const take = Math.min(have, left);
