@@ -70,15 +70,18 @@ interface Stored extends HoldsSummary {
 }
 
 const summaries = new WeakMap<readonly Reservation[], Stored>();
-const additions = new WeakMap<readonly Reservation[], { from: readonly Reservation[]; hold: Reservation }>();
+// The summary a list's is extended from, not the list itself: a chain of lists each holding its
+// predecessor would keep every earlier list of a long run of reservations alive.
+const additions = new WeakMap<readonly Reservation[], { base: Stored; hold: Reservation }>();
 
-/** Records that `to` is `from` with `hold` added, so its summary can extend `from`'s. */
+/** Records that `to` is `from` with `hold` added, so its summary can extend `from`'s (if known). */
 export function noteAddedHold(
   from: readonly Reservation[],
   to: readonly Reservation[],
   hold: Reservation,
 ): void {
-  additions.set(to, { from, hold });
+  const base = summaries.get(from);
+  if (base !== undefined) additions.set(to, { base, hold });
 }
 
 export function summarizeHolds(state: WorkspaceState, now: Instant): HoldsSummary {
@@ -87,7 +90,7 @@ export function summarizeHolds(state: WorkspaceState, now: Instant): HoldsSummar
   const known = summaries.get(state.reservations);
   if (fits(known)) return known;
   const addition = additions.get(state.reservations);
-  const base = addition === undefined ? undefined : summaries.get(addition.from);
+  const base = addition?.base;
   const last = base?.holds.at(-1);
   const summary =
     addition !== undefined && fits(base) && (last === undefined || compareCreation(last, addition.hold) < 0)
