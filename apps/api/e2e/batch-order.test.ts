@@ -1,7 +1,7 @@
-import { billingPeriodAt } from '@aicredits/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertLedgerInvariants, type MoneyStore, openMoneyStore } from '../src/index.js';
 import { captureOp, grantLotOp, reserveOp } from '../src/money/ops.js';
+import { insertWorkspaceRow } from './harness.js';
 
 /*
  * The order in which a busy workspace's waiting operations are batched: reservations (a task
@@ -16,12 +16,7 @@ let store: MoneyStore;
 beforeAll(async () => {
   store = await openMoneyStore({ maxBatch: 2 });
   const now = Date.now();
-  await store.db.query(
-    `INSERT INTO workspaces (id, name, plan, unit, hosting, enterprise, max_deficit_micros, billing_anchor,
-       overage_period_start, created_at)
-     VALUES ($1, 'order', 'pro', 'usd', 'cloud', false, $2, $3, $4, $3)`,
-    [ws, 5 * USD, now, billingPeriodAt(now, now).start],
-  );
+  await insertWorkspaceRow(store.db, ws, { maxDeficitMicros: 5 * USD, now });
   await store.submit(
     ws,
     grantLotOp(

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ErrorCode } from '@aicredits/contract';
+import { billingPeriodAt } from '@aicredits/ledger';
 import { expect } from 'vitest';
-import { type RunningService, type StartServiceOptions, startService } from '../src/index.js';
+import { type Queryable, type RunningService, type StartServiceOptions, startService } from '../src/index.js';
 
 export interface Harness {
   service: RunningService;
@@ -197,4 +198,19 @@ export async function outboxTypes(h: Harness, workspaceId: string): Promise<stri
     [workspaceId],
   );
   return rows.map((r) => r.type);
+}
+
+/** A bare pay-as-you-go workspace row, for suites that drive the money store without HTTP. */
+export async function insertWorkspaceRow(
+  db: Queryable,
+  id: string,
+  options: { maxDeficitMicros?: number; now?: number } = {},
+): Promise<void> {
+  const now = options.now ?? Date.now();
+  await db.query(
+    `INSERT INTO workspaces (id, name, plan, unit, hosting, enterprise, max_deficit_micros, billing_anchor,
+       overage_period_start, created_at)
+     VALUES ($1, $1, 'pro', 'usd', 'cloud', false, $2, $3, $4, $3)`,
+    [id, options.maxDeficitMicros ?? 0, now, billingPeriodAt(now, now).start],
+  );
 }

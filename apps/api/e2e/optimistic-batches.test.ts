@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { billingPeriodAt } from '@aicredits/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../src/db/postgres.js';
 import {
@@ -11,6 +10,7 @@ import {
   openMoneyStore,
   reserveOp,
 } from '../src/index.js';
+import { insertWorkspaceRow } from './harness.js';
 
 /*
  * Money batches are optimistic: read without a lock, write in one statement guarded by the
@@ -44,12 +44,7 @@ describe.runIf(pgUrl !== undefined && pgUrl !== '')('optimistic batches racing o
     }
     const now = Date.now();
     const db = stores[0]!.db;
-    await db.query(
-      `INSERT INTO workspaces (id, name, plan, unit, hosting, enterprise, max_deficit_micros, billing_anchor,
-         overage_period_start, created_at)
-       VALUES ($1, 'race', 'pro', 'usd', 'cloud', false, $2, $3, $4, $3)`,
-      [workspaceId, 5 * USD, now, billingPeriodAt(now, now).start],
-    );
+    await insertWorkspaceRow(db, workspaceId, { maxDeficitMicros: 5 * USD, now });
     await stores[0]!.submit(
       workspaceId,
       grantLotOp(

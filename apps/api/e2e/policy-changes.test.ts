@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { billingPeriodAt } from '@aicredits/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../src/db/postgres.js';
 import { assertLedgerInvariants, type BatchInfo, type MoneyStore, openMoneyStore } from '../src/index.js';
 import { chargeOp, grantLotOp, updateSettingsOp } from '../src/money/ops.js';
+import { insertWorkspaceRow } from './harness.js';
 
 /*
  * A change of seat pooling lands between two charges of a busy workspace. It is written in a
@@ -28,12 +28,7 @@ describe.each(stores)('a seat-pooling change between charges on $name', ({ url }
       onBatch: (info) => batches.push(info),
     });
     const now = Date.now();
-    await store.db.query(
-      `INSERT INTO workspaces (id, name, plan, unit, hosting, enterprise, max_deficit_micros, billing_anchor,
-         overage_period_start, created_at)
-       VALUES ($1, 'pooling', 'pro', 'usd', 'cloud', false, $2, $3, $4, $3)`,
-      [ws, 5 * USD, now, billingPeriodAt(now, now).start],
-    );
+    await insertWorkspaceRow(store.db, ws, { maxDeficitMicros: 5 * USD, now });
     for (const memberId of ['alice', 'bob']) {
       await store.db.query(
         `INSERT INTO members (workspace_id, id, role, seat_paid, seat_active, created_at, updated_at)

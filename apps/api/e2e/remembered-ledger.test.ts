@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { balanceOf, billingPeriodAt, DEFAULT_PRICE_TABLE } from '@aicredits/ledger';
+import { balanceOf, DEFAULT_PRICE_TABLE } from '@aicredits/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/db.js';
 import { migrate } from '../src/db/migrations.js';
@@ -18,6 +18,7 @@ import { readLedger } from '../src/money/ledger-read.js';
 import { captureOp, chargeOp, extendOp, grantLotOp, reserveOp, voidOp } from '../src/money/ops.js';
 import { GroupCommitQueue } from '../src/money/queue.js';
 import { loadBatchState, loadState } from '../src/store/state.js';
+import { insertWorkspaceRow } from './harness.js';
 
 /*
  * A service remembers each workspace's ledger after its own batch, so the next batch decides
@@ -80,12 +81,7 @@ describe.each(stores)('remembered ledgers on $name', ({ open }) => {
   async function workspace(): Promise<string> {
     workspaces += 1;
     const id = `ws_mem_${workspaces}`;
-    await db.query(
-      `INSERT INTO workspaces (id, name, plan, unit, hosting, enterprise, max_deficit_micros, billing_anchor,
-         overage_period_start, created_at)
-       VALUES ($1, 'memory', 'pro', 'usd', 'cloud', false, 0, $2, $3, $2)`,
-      [id, now, billingPeriodAt(now, now).start],
-    );
+    await insertWorkspaceRow(db, id, { now });
     await commit(
       id,
       grantLotOp(
@@ -370,12 +366,7 @@ describe.each(stores)('remembered ledgers on $name', ({ open }) => {
     const store = await openMoneyStore({ rememberForMs: 200 });
     try {
       const ws = 'ws_ttl';
-      await store.db.query(
-        `INSERT INTO workspaces (id, name, plan, unit, hosting, enterprise, max_deficit_micros, billing_anchor,
-           overage_period_start, created_at)
-         VALUES ($1, 'ttl', 'pro', 'usd', 'cloud', false, 0, $2, $3, $2)`,
-        [ws, Date.now(), billingPeriodAt(Date.now(), Date.now()).start],
-      );
+      await insertWorkspaceRow(store.db, ws);
       const reserveAt = (id: string) =>
         store.submit(
           ws,
