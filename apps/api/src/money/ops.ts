@@ -291,7 +291,6 @@ export function grantLotOp(
   };
 }
 
-/** Grants one member's seat credits for the current period when their seat is active and paid. */
 export interface Seat {
   memberId: string;
   paid: boolean;
@@ -319,6 +318,7 @@ export function seatGrant(workspace: WorkspaceRecord, state: WorkspaceState, sea
   );
 }
 
+/** Grants one member's seat credits for the current period when their seat is active and paid. */
 export function grantSeatOp(seat: Seat): MoneyOp {
   return {
     name: 'grant_seat',

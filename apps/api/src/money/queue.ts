@@ -60,8 +60,9 @@ export interface GroupCommitOptions {
  * is in flight wait and go together into the next one, so a hot workspace pays one lock, one
  * state load and one COMMIT per batch instead of per request. An idle workspace's operation
  * starts at once: a batch of one adds no waiting. Reservations go ahead of settlements (see
- * `takeBatch`): a task waits for its reservation, not for its settlement. Across replicas the ledger version check of
- * `commitBatch` serialises batches (a loser re-reads and retries), so the engine's bound holds.
+ * `takeBatch`): a task waits for its reservation, not for its settlement. Across replicas the
+ * ledger version check of `commitBatch` serialises batches (a loser re-reads and retries), so the
+ * engine's bound holds.
  */
 export class GroupCommitQueue {
   private readonly lanes = new Map<string, Lane>();
