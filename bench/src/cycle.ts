@@ -17,6 +17,12 @@ export interface CycleOptions {
   durationMs: number;
   /** Unique per run, so reservation ids never repeat within a workspace. */
   tag: string;
+  /**
+   * Makes reservation ids instead of `res_<tag>_<worker>_<i>`: the service's own generator, as
+   * when a caller names none (the guard names none). Its ids of one instant sort in the order they
+   * were made, which lets the engine extend its hold summary instead of walking every hold.
+   */
+  newReservationId?: () => string;
   pickWorkspace: (worker: number, i: number) => string;
   maxOpsPerWorker?: number;
 }
@@ -44,7 +50,7 @@ export async function reserveCaptureLoop(options: CycleOptions): Promise<CycleFi
     op: async (worker, i) => {
       const ws = options.pickWorkspace(worker, i);
       touched.set(ws, (touched.get(ws) ?? 0) + 1);
-      const reservationId = `res_${options.tag}_${worker}_${i}`;
+      const reservationId = options.newReservationId?.() ?? `res_${options.tag}_${worker}_${i}`;
       const { value: admitted, ms } = await timed(() =>
         options.driver.reserve(ws, { reservationId, amountMicros: ESTIMATE_MICROS, ttlSeconds: TTL_SECONDS }),
       );

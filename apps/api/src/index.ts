@@ -17,7 +17,15 @@ export {
   type InvariantViolation,
 } from './invariants.js';
 export type { MoneyOp, OpContext, OpResult } from './money/batch.js';
-export { captureOp, chargeOp, grantLotOp, reserveOp, sweepOp, voidOp } from './money/ops.js';
+export {
+  captureOp,
+  chargeOp,
+  grantLotOp,
+  newReservationId,
+  reserveOp,
+  sweepOp,
+  voidOp,
+} from './money/ops.js';
 export type { BatchInfo, GroupCommitQueue } from './money/queue.js';
 export {
   type RunningService,

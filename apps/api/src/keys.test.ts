@@ -1,5 +1,6 @@
+import { IdSchema } from '@aicredits/contract';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, generateApiKey, hashesEqual, hashSecret, parseApiKey } from './keys.js';
+import { fingerprint, generateApiKey, hashesEqual, hashSecret, orderedId, parseApiKey } from './keys.js';
 
 describe('API keys', () => {
   it('generates ak_<type>_ keys whose lookup part finds them and whose hash verifies them', () => {
@@ -20,5 +21,13 @@ describe('API keys', () => {
     );
     expect(fingerprint('POST', '/a', { x: 1 })).not.toBe(fingerprint('POST', '/a', { x: 2 }));
     expect(fingerprint('POST', '/a', { x: 1 })).not.toBe(fingerprint('POST', '/b', { x: 1 }));
+  });
+
+  it('makes ordered ids that sort in the order they were made, many within one millisecond', () => {
+    const ids = Array.from({ length: 5_000 }, () => orderedId('res'));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.slice(0, 10)) expect(IdSchema.safeParse(id).success).toBe(true);
+    expect(ids[0]).toMatch(/^res_[0-9a-f]{18}[A-Za-z0-9]+$/);
   });
 });

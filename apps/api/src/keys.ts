@@ -56,6 +56,26 @@ export function randomId(prefix: string): string {
   return `${prefix}_${randomToken(16)}`;
 }
 
+let orderedAt = 0;
+let orderedCount = 0;
+
+/**
+ * An id that sorts after every earlier one this process made (a fixed-width hex clock and
+ * counter, then randomness). Holds made in one instant are ordered by id, so a batch's new
+ * reservations stay in the order they were made: each one extends the holds' summary instead of
+ * re-walking every hold (packages/ledger, holds.ts), and index inserts land at the end.
+ */
+export function orderedId(prefix: string): string {
+  const now = Date.now();
+  if (now > orderedAt) {
+    orderedAt = now;
+    orderedCount = 0;
+  } else {
+    orderedCount += 1;
+  }
+  return `${prefix}_${orderedAt.toString(16).padStart(12, '0')}${orderedCount.toString(16).padStart(6, '0')}${randomToken(8)}`;
+}
+
 /** Stable hash of a request (method, path, canonical body) to detect a reused idempotency key. */
 export function fingerprint(method: string, path: string, body: unknown): string {
   return createHash('sha256')

@@ -1,3 +1,4 @@
+import { newReservationId } from '@aicredits/api';
 import { medianFigures } from '../aggregate.js';
 import { type BenchContext, durationMs, type Workload } from '../context.js';
 import { type CycleFigures, ESTIMATE_MICROS, reserveCaptureLoop } from '../cycle.js';
@@ -52,6 +53,7 @@ export const hotWorkload: Workload = {
             concurrency: ctx.scale === 'tiny' ? 8 : CONCURRENCY,
             durationMs: ms,
             tag: `r${n}`,
+            newReservationId,
             pickWorkspace: () => ws,
           });
         };

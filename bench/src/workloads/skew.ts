@@ -1,3 +1,4 @@
+import { newReservationId } from '@aicredits/api';
 import { medianFigures } from '../aggregate.js';
 import { durationMs, type Workload } from '../context.js';
 import { type CycleFigures, reserveCaptureLoop } from '../cycle.js';
@@ -50,6 +51,7 @@ export const skewWorkload: Workload = {
             concurrency,
             durationMs: ms,
             tag: `r${n}`,
+            newReservationId,
             pickWorkspace: () => `${prefix}${1 + rank()}`,
           });
         };

@@ -1,3 +1,4 @@
+import { newReservationId } from '@aicredits/api';
 import { medianFigures } from '../aggregate.js';
 import { type BenchContext, durationMs, type Workload } from '../context.js';
 import { type CycleFigures, reserveCaptureLoop } from '../cycle.js';
@@ -45,6 +46,7 @@ export const spreadWorkload: Workload = {
             concurrency,
             durationMs: ms,
             tag: `r${n}`,
+            newReservationId,
             pickWorkspace: () => `${prefix}${1 + Math.floor(random() * count)}`,
           });
         };

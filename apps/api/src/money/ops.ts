@@ -19,7 +19,7 @@ import {
   type WorkspaceState,
 } from '@aicredits/ledger';
 import { ApiError } from '../errors.js';
-import { randomId } from '../keys.js';
+import { orderedId, randomId } from '../keys.js';
 import {
   iso,
   serializeCharge,
@@ -584,6 +584,6 @@ export function sweepOp(): MoneyOp {
   return { name: 'sweep', idempotency: null, apply: () => ({ status: 200, body: null }) };
 }
 
-export const newReservationId = () => randomId('res');
-export const newChargeId = () => randomId('ch');
+export const newReservationId = () => orderedId('res');
+export const newChargeId = () => orderedId('ch');
 export const newLotId = () => randomId('lot');
