@@ -115,9 +115,9 @@ export function worstCaseHoldDeficit(
       base.latestByMember.get(member) ?? Number.NEGATIVE_INFINITY,
       extra !== null && extra.memberId === member ? extra.holdUntil : Number.NEGATIVE_INFINITY,
     );
-  const members = [...base.needByMember.keys()];
-  if (extra !== null && !base.needByMember.has(extra.memberId)) members.push(extra.memberId);
-  if (members.length === 0) return 0;
+  const members = new Set(base.needByMember.keys());
+  if (extra !== null) members.add(extra.memberId);
+  if (members.size === 0) return 0;
   // The latest settlement of any hold: shared lots must outlive it.
   const latestOfAll = Math.max(base.latestOfAll, extra?.holdUntil ?? Number.NEGATIVE_INFINITY);
   let shared = 0;
@@ -128,10 +128,7 @@ export function worstCaseHoldDeficit(
       lot.scope === 'workspace' || state.policy.seatPooling ? undefined : lot.scope.slice('member:'.length);
     if (owner === undefined) {
       if (outlives(lot, latestOfAll)) shared += lot.remainingMicros;
-    } else if (
-      (base.needByMember.has(owner) || extra?.memberId === owner) &&
-      outlives(lot, latestOf(owner))
-    ) {
+    } else if (members.has(owner) && outlives(lot, latestOf(owner))) {
       privateByMember.set(owner, (privateByMember.get(owner) ?? 0) + lot.remainingMicros);
     }
   }

@@ -120,12 +120,8 @@ function extend(base: HoldsSummary, policy: WorkspacePolicy, hold: Reservation, 
   const remaining = new Map(base.remaining);
   const left = claim(policy, base.ordered, remaining, hold);
   const needByMember = new Map(base.needByMember);
-  needByMember.set(hold.memberId, (needByMember.get(hold.memberId) ?? 0) + hold.heldMicros);
   const latestByMember = new Map(base.latestByMember);
-  latestByMember.set(
-    hold.memberId,
-    Math.max(latestByMember.get(hold.memberId) ?? Number.NEGATIVE_INFINITY, hold.expiresAt),
-  );
+  addNeed(needByMember, latestByMember, hold);
   return {
     holds: [...base.holds, hold],
     ordered: base.ordered,
@@ -175,12 +171,20 @@ export function needsOf(holds: readonly Reservation[]): HoldNeeds {
   const latestByMember = new Map<string | null, Instant>();
   const needByMember = new Map<string | null, Micros>();
   for (const h of holds) {
-    needByMember.set(h.memberId, (needByMember.get(h.memberId) ?? 0) + h.heldMicros);
+    addNeed(needByMember, latestByMember, h);
     latestOfAll = Math.max(latestOfAll, h.expiresAt);
-    latestByMember.set(
-      h.memberId,
-      Math.max(latestByMember.get(h.memberId) ?? Number.NEGATIVE_INFINITY, h.expiresAt),
-    );
   }
   return { needByMember, latestByMember, latestOfAll };
+}
+
+function addNeed(
+  needByMember: Map<string | null, Micros>,
+  latestByMember: Map<string | null, Instant>,
+  hold: Reservation,
+): void {
+  needByMember.set(hold.memberId, (needByMember.get(hold.memberId) ?? 0) + hold.heldMicros);
+  latestByMember.set(
+    hold.memberId,
+    Math.max(latestByMember.get(hold.memberId) ?? Number.NEGATIVE_INFINITY, hold.expiresAt),
+  );
 }
