@@ -1,10 +1,42 @@
+import { join } from 'node:path';
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
+const common = {
+  entry: { index: 'src/index.ts' },
+  format: ['esm', 'cjs'] as const,
   sourcemap: true,
-  clean: true,
   target: 'node20',
-});
+};
+
+/**
+ * Two builds of the one entry. The default one runs on fetch alone (browsers, edge runtimes); the
+ * `node` export condition loads `index.node.*`, the same code with `core/platform-fetch.node.ts`
+ * (a `node:http` transport) in place of `core/platform-fetch.ts`. The types are shared.
+ */
+export default defineConfig([
+  {
+    ...common,
+    format: [...common.format],
+    dts: true,
+    // The node build writes into the same folder at the same time: leave its files alone.
+    clean: ['!index.node.*'],
+  },
+  {
+    ...common,
+    format: [...common.format],
+    entry: { 'index.node': 'src/index.ts' },
+    platform: 'node',
+    dts: false,
+    clean: false,
+    esbuildPlugins: [
+      {
+        name: 'node-platform-fetch',
+        setup(build) {
+          build.onResolve({ filter: /\/platform-fetch$/ }, (args) => ({
+            path: join(args.resolveDir, 'platform-fetch.node.ts'),
+          }));
+        },
+      },
+    ],
+  },
+]);

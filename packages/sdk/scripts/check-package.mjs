@@ -4,6 +4,7 @@
 // can run inside `test` while turbo builds ./dist for dependent packages at the same time.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,14 +31,26 @@ try {
   run('tsup', ['--out-dir', join(stage, 'dist'), '--silent']);
   copyFileSync(join(packageDir, 'package.json'), join(stage, 'package.json'));
   copyFileSync(join(packageDir, 'README.md'), join(stage, 'README.md'));
-  // Browsers and edge runtimes have no Node built-ins: the bundle must not reach for them.
-  for (const file of ['index.js', 'index.cjs']) {
+  // Browsers and edge runtimes have no Node built-ins: the default bundle must not reach for them;
+  // the `node` condition's bundle must carry the node:http transport it exists for.
+  const builtins = new Set(builtinModules.map((name) => name.replace(/^node:/, '')));
+  const importedBuiltins = (file) => {
     const code = readFileSync(join(stage, 'dist', file), 'utf8');
-    if (/from\s*['"]node:|require\(\s*['"]node:|import\(\s*['"]node:/.test(code)) {
-      console.error(`dist/${file} imports a node: built-in; the SDK must run on fetch alone.`);
-      rmSync(stage, { recursive: true, force: true });
-      process.exit(1);
-    }
+    const specifiers = code.matchAll(/(?:from\s*|require\(\s*|import\(\s*)['"]([^'"]+)['"]/g);
+    return [...specifiers].map((m) => m[1].replace(/^node:/, '')).filter((name) => builtins.has(name));
+  };
+  const fail = (message) => {
+    console.error(message);
+    rmSync(stage, { recursive: true, force: true });
+    process.exit(1);
+  };
+  for (const file of ['index.js', 'index.cjs']) {
+    const found = importedBuiltins(file);
+    if (found.length > 0)
+      fail(`dist/${file} imports Node built-ins (${found.join(', ')}); it must run on fetch alone.`);
+  }
+  for (const file of ['index.node.js', 'index.node.cjs']) {
+    if (!importedBuiltins(file).includes('http')) fail(`dist/${file} lacks the node:http transport.`);
   }
   run('publint', ['run', stage, '--strict']);
   // `attw --pack` packs the staged copy with npm, exactly as a publish would.

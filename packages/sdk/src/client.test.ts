@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { balance, charge, reservation, workspace } from '../test/fixtures';
 import { errorBody, startTestServer } from '../test/http-server';
@@ -43,6 +44,26 @@ describe('configuration', () => {
     expect(() => createClient({ apiKey: 'k' })).toThrow(
       expect.objectContaining({ code: 'missing_base_url' }),
     );
+  });
+
+  it('sends through node:http on Node unless given a fetch', async () => {
+    const sent = vi.spyOn(http, 'request');
+    try {
+      server.reply({ status: 200, body: workspace }, { status: 200, body: workspace });
+      const client = createClient({ baseUrl: server.url, apiKey: 'k' });
+      await client.workspaces.retrieve('ws_1');
+      expect(sent).toHaveBeenCalledTimes(1);
+      let given = 0;
+      const fetch: typeof globalThis.fetch = (input, init) => {
+        given += 1;
+        return globalThis.fetch(input, init);
+      };
+      await createClient({ baseUrl: server.url, apiKey: 'k', fetch }).workspaces.retrieve('ws_1');
+      expect(given).toBe(1);
+      expect(sent).toHaveBeenCalledTimes(1);
+    } finally {
+      sent.mockRestore();
+    }
   });
 
   it('rejects a bad base URL and bad numeric options', () => {

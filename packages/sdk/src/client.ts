@@ -31,7 +31,10 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Retries after the first attempt (408/409/429/5xx, network errors, timeouts). Default 2. */
   maxRetries?: number;
-  /** A fetch implementation (a test double, an instrumented fetch). Defaults to `globalThis.fetch`. */
+  /**
+   * A fetch implementation (a test double, an instrumented fetch). Defaults to a keep-alive
+   * `node:http` transport on Node and to `globalThis.fetch` everywhere else.
+   */
   fetch?: typeof globalThis.fetch;
   /** Headers sent with every request. */
   defaultHeaders?: Record<string, string>;

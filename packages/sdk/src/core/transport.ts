@@ -10,6 +10,7 @@ import {
   ResponseValidationError,
   TimeoutError,
 } from './errors';
+import { platformFetch } from './platform-fetch';
 import { parseRetryAfterSeconds, retryDelayMs, shouldRetryResponse } from './retry';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -105,13 +106,14 @@ export class Transport {
     this.#random = config.random ?? Math.random;
     this.#sleep = config.sleep ?? defaultSleep;
     const prefixUrl = config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`;
+    const fetch = config.fetch ?? platformFetch;
     this.#ky = ky.create({
       prefixUrl,
       retry: 0,
       // The timeout is ours (it also covers reading the body); ky's would only cover the headers.
       timeout: false,
       throwHttpErrors: false,
-      ...(config.fetch ? { fetch: config.fetch } : {}),
+      ...(fetch ? { fetch } : {}),
     });
   }
 
