@@ -8,6 +8,7 @@ import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { createClient } from '@aicredits/sdk';
 import { type CycleFigures, reserveCaptureLoop } from './cycle.js';
 import { httpDriver } from './drivers.js';
+import { type GuardSampler, type GuardVariant, guardSampler } from './guard-samples.js';
 import { getOk, timed } from './load.js';
 
 export interface CallerThreadOptions {
@@ -21,7 +22,8 @@ export interface CallerThreadOptions {
 
 type Request =
   | { kind: 'cycles'; durationMs: number; tag: string }
-  | { kind: 'gets'; path: string; count: number };
+  | { kind: 'gets'; path: string; count: number }
+  | { kind: 'guard'; variant: GuardVariant; workspaceId: string; count: number };
 
 type Reply = { figures: CycleFigures } | { samples: number[] } | { error: string };
 
@@ -30,6 +32,8 @@ export interface CallerThread {
   run(durationMs: number, tag: string): Promise<CycleFigures>;
   /** `count` GETs of `path`, one at a time; each one's latency in ms. */
   gets(path: string, count: number): Promise<number[]>;
+  /** `count` tasks of `variant` in `workspaceId`, one at a time (see guard-samples.ts); ms each. */
+  guard(variant: GuardVariant, workspaceId: string, count: number): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -63,6 +67,11 @@ export function startCallerThread(options: CallerThreadOptions): CallerThread {
       if (!('samples' in reply)) throw new Error('caller thread: no samples');
       return reply.samples;
     },
+    async guard(variant, workspaceId, count) {
+      const reply = await ask({ kind: 'guard', variant, workspaceId, count });
+      if (!('samples' in reply)) throw new Error('caller thread: no samples');
+      return reply.samples;
+    },
     async close() {
       // Its keep-alive sockets would keep it alive; it has nothing left to do.
       await worker.terminate();
@@ -73,7 +82,9 @@ export function startCallerThread(options: CallerThreadOptions): CallerThread {
 if (parentPort !== null && (workerData as { mark?: string } | null)?.mark === THREAD_MARK) {
   const port = parentPort;
   const options = workerData as CallerThreadOptions;
-  const driver = httpDriver(createClient({ baseUrl: options.baseUrl, apiKey: options.apiKey }));
+  const client = createClient({ baseUrl: options.baseUrl, apiKey: options.apiKey });
+  const driver = httpDriver(client);
+  const samplers = new Map<string, GuardSampler>();
   const answer = (work: Promise<Reply>) =>
     work.then(
       (reply) => port.postMessage(reply),
@@ -89,6 +100,15 @@ if (parentPort !== null && (workerData as { mark?: string } | null)?.mark === TH
           return { samples };
         })(),
       );
+      return;
+    }
+    if (request.kind === 'guard') {
+      let sample = samplers.get(request.workspaceId);
+      if (sample === undefined) {
+        sample = guardSampler(client, request.workspaceId);
+        samplers.set(request.workspaceId, sample);
+      }
+      answer(sample(request.variant, request.count).then((samples) => ({ samples })));
       return;
     }
     answer(
