@@ -9,7 +9,7 @@ import { createClient } from '@aicredits/sdk';
 import { type CycleFigures, reserveCaptureLoop } from './cycle.js';
 import { httpDriver } from './drivers.js';
 import { type GuardSampler, type GuardVariant, guardSampler } from './guard-samples.js';
-import { getOk, timed } from './load.js';
+import { timed, type WorkspaceRead, workspaceReads } from './load.js';
 
 export interface CallerThreadOptions {
   baseUrl: string;
@@ -22,7 +22,7 @@ export interface CallerThreadOptions {
 
 type Request =
   | { kind: 'cycles'; durationMs: number; tag: string }
-  | { kind: 'gets'; path: string; count: number }
+  | { kind: 'reads'; read: WorkspaceRead; workspaceId: string; count: number }
   | { kind: 'guard'; variant: GuardVariant; workspaceId: string; count: number };
 
 type Reply = { figures: CycleFigures } | { samples: number[] } | { error: string };
@@ -30,8 +30,8 @@ type Reply = { figures: CycleFigures } | { samples: number[] } | { error: string
 export interface CallerThread {
   /** One reserve → capture loop of `durationMs` in the thread; `tag` keeps reservation ids unique. */
   run(durationMs: number, tag: string): Promise<CycleFigures>;
-  /** `count` GETs of `path`, one at a time; each one's latency in ms. */
-  gets(path: string, count: number): Promise<number[]>;
+  /** `count` reads of `workspaceId` through the SDK, one at a time; each one's latency in ms. */
+  reads(read: WorkspaceRead, workspaceId: string, count: number): Promise<number[]>;
   /** `count` tasks of `variant` in `workspaceId`, one at a time (see guard-samples.ts); ms each. */
   guard(variant: GuardVariant, workspaceId: string, count: number): Promise<number[]>;
   close(): Promise<void>;
@@ -62,8 +62,8 @@ export function startCallerThread(options: CallerThreadOptions): CallerThread {
       if (!('figures' in reply)) throw new Error('caller thread: no figures');
       return reply.figures;
     },
-    async gets(path, count) {
-      const reply = await ask({ kind: 'gets', path, count });
+    async reads(read, workspaceId, count) {
+      const reply = await ask({ kind: 'reads', read, workspaceId, count });
       if (!('samples' in reply)) throw new Error('caller thread: no samples');
       return reply.samples;
     },
@@ -91,12 +91,12 @@ if (parentPort !== null && (workerData as { mark?: string } | null)?.mark === TH
       (error: unknown) => port.postMessage({ error: String(error) } satisfies Reply),
     );
   port.on('message', (request: Request) => {
-    if (request.kind === 'gets') {
+    if (request.kind === 'reads') {
+      const read = workspaceReads(client, request.workspaceId)[request.read];
       answer(
         (async () => {
           const samples: number[] = [];
-          for (let k = 0; k < request.count; k += 1)
-            samples.push((await timed(() => getOk(options.baseUrl, options.apiKey, request.path))).ms);
+          for (let k = 0; k < request.count; k += 1) samples.push((await timed(read)).ms);
           return { samples };
         })(),
       );

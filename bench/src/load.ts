@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { AicreditsClient } from '@aicredits/sdk';
 
 export interface ClosedLoopOptions {
   concurrency: number;
@@ -39,15 +40,15 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
   return { value, ms: performance.now() - started };
 }
 
-/**
- * One GET with a bearer key, as a dashboard or a status bar sends it; the body's text. A keep-alive
- * connection the server closed while idle fails once with ECONNRESET, and a GET is safe to send
- * again; any answer but 200 fails the run.
- */
-export async function getOk(baseUrl: string, apiKey: string, path: string): Promise<string> {
-  const send = () => fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${apiKey}` } });
-  const response = await send().catch(() => send());
-  const body = await response.text();
-  if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${body}`);
-  return body;
+/** The reads a dashboard or a status bar makes, through the SDK as theirs do. */
+export type WorkspaceRead = 'balance' | 'report';
+
+export function workspaceReads(
+  client: AicreditsClient,
+  workspaceId: string,
+): Record<WorkspaceRead, () => Promise<unknown>> {
+  return {
+    balance: () => client.balance.retrieve(workspaceId),
+    report: () => client.usage.retrieve(workspaceId, { groupBy: 'day' }),
+  };
 }

@@ -1,7 +1,8 @@
 import type { Queryable } from '@aicredits/api';
+import { createClient } from '@aicredits/sdk';
 import { startCallerThread } from '../caller-thread.js';
 import type { BenchContext, Workload } from '../context.js';
-import { getOk, timed } from '../load.js';
+import { timed, type WorkspaceRead, workspaceReads } from '../load.js';
 import type { ResultRow, RunFigures } from '../report.js';
 import { MICROS, seedCharges, seedLots, seedWorkspaces, threeLots } from '../seed.js';
 import { PLATFORM_KEY, startBenchService } from '../service.js';
@@ -47,11 +48,11 @@ export const readsWorkload: Workload = {
         await seedCharges(db, ws, charges, now, 31);
         await db.query('ANALYZE');
         ctx.log(`  seeded ${charges} charges in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
-        const get = async (path: string): Promise<unknown> =>
-          JSON.parse(await getOk(bench.service.url, PLATFORM_KEY, path));
-        const balancePath = `/v1/workspaces/${ws}/balance`;
-        const reportPath = `/v1/workspaces/${ws}/usage?groupBy=day`;
-        const report = (await get(reportPath)) as { charges: number };
+        // Default retries, as a dashboard runs it: a keep-alive socket the server closed while idle
+        // fails once and the GET is sent again.
+        const client = createClient({ baseUrl: bench.service.url, apiKey: PLATFORM_KEY });
+        const reads = workspaceReads(client, ws);
+        const report = await client.usage.retrieve(ws, { groupBy: 'day' });
         if (ctx.scale !== 'tiny' && report.charges < charges * 0.9) {
           throw new Error(`the 30-day report counted ${report.charges} of ${charges} charges`);
         }
@@ -74,17 +75,17 @@ export const readsWorkload: Workload = {
           workspacePrefix: 'reads_',
         });
         cleanups.push(() => callers.close());
-        const measureFromThread = async (path: string, count: number): Promise<RunFigures> => {
-          await callers.gets(path, Math.min(20, count));
-          return figuresOf(await callers.gets(path, count));
+        const measureFromThread = async (read: WorkspaceRead, count: number): Promise<RunFigures> => {
+          await callers.reads(read, ws, Math.min(20, count));
+          return figuresOf(await callers.reads(read, ws, count));
         };
         const figures = new Map<string, RunFigures[]>();
         const add = (key: string, f: RunFigures) => figures.set(key, [...(figures.get(key) ?? []), f]);
         for (let run = 0; run < ctx.runs; run += 1) {
-          add('balance:ours', await measureFromThread(balancePath, balanceRequests));
-          add('balance:same-thread', await measure(() => get(balancePath), balanceRequests));
+          add('balance:ours', await measureFromThread('balance', balanceRequests));
+          add('balance:same-thread', await measure(reads.balance, balanceRequests));
           add('balance:naive', await measure(() => naiveBalance(db, ws), balanceRequests));
-          add('report:ours', await measureFromThread(reportPath, reportRequests));
+          add('report:ours', await measureFromThread('report', reportRequests));
           add('report:naive', await measure(() => naiveReport(db, ws), reportRequests));
           ctx.log(
             `  ${kind} run ${run + 1}: balance p99 ${figures.get('balance:ours')?.at(-1)?.p99Ms.toFixed(2)} ms, report p50 ${figures.get('report:ours')?.at(-1)?.p50Ms.toFixed(1)} ms p99 ${figures.get('report:ours')?.at(-1)?.p99Ms.toFixed(1)} ms (naive ${figures.get('report:naive')?.at(-1)?.p50Ms.toFixed(1)} ms)`,
