@@ -1,11 +1,12 @@
 import { createClient } from '@aicredits/sdk';
+import { medianFigures } from '../aggregate.js';
 import { startCallerThread } from '../caller-thread.js';
 import type { Workload } from '../context.js';
 import { type GuardVariant, guardSampler } from '../guard-samples.js';
 import { checkTouched, describeTally } from '../invariants.js';
 import type { ResultRow, RunFigures } from '../report.js';
 import { PLATFORM_KEY, startBenchService } from '../service.js';
-import { median, summarize } from '../stats.js';
+import { summarize } from '../stats.js';
 
 /**
  * Guard overhead: `guard.run` around a no-op task against the real API on loopback, next to the
@@ -79,14 +80,7 @@ export const guardWorkload: Workload = {
               `  ${kind} run ${run + 1}: guard.run p50 ${g.p50Ms.toFixed(2)} ms (background settlement ${b.p50Ms.toFixed(2)} ms; over the built-in fetch ${f.p50Ms.toFixed(2)} ms; in its own thread ${t.p50Ms.toFixed(2)} ms), direct p50 ${d.p50Ms.toFixed(4)} ms`,
             );
           }
-          const m = (label: string): RunFigures => {
-            const list = figures.get(label) ?? [];
-            return {
-              opsPerSec: median(list.map((f) => f.opsPerSec)),
-              p50Ms: median(list.map((f) => f.p50Ms)),
-              p99Ms: median(list.map((f) => f.p99Ms)),
-            };
-          };
+          const m = (label: string): RunFigures => medianFigures(figures.get(label) ?? []);
           const g = m('inline');
           const b = m('background');
           const d = m('direct');

@@ -1,12 +1,13 @@
 import type { Queryable } from '@aicredits/api';
 import { createClient } from '@aicredits/sdk';
+import { medianFigures } from '../aggregate.js';
 import { startCallerThread } from '../caller-thread.js';
 import type { BenchContext, Workload } from '../context.js';
 import { timed, type WorkspaceRead, workspaceReads } from '../load.js';
 import type { ResultRow, RunFigures } from '../report.js';
 import { MICROS, seedCharges, seedLots, seedWorkspaces, threeLots } from '../seed.js';
 import { PLATFORM_KEY, startBenchService } from '../service.js';
-import { median, summarize } from '../stats.js';
+import { summarize } from '../stats.js';
 import type { StoreKind } from '../stores.js';
 
 const DAY_MS = 86_400_000;
@@ -107,14 +108,7 @@ function readRows(
   charges: number,
   figures: Map<string, RunFigures[]>,
 ): ResultRow[] {
-  const m = (key: string): RunFigures => {
-    const list = figures.get(key) ?? [];
-    return {
-      opsPerSec: median(list.map((f) => f.opsPerSec)),
-      p50Ms: median(list.map((f) => f.p50Ms)),
-      p99Ms: median(list.map((f) => f.p99Ms)),
-    };
-  };
+  const m = (key: string): RunFigures => medianFigures(figures.get(key) ?? []);
   const size = charges >= 1_000_000 ? `${charges / 1_000_000}M` : `${charges / 1_000}k`;
   const balance = m('balance:ours');
   const balanceSameThread = m('balance:same-thread');
