@@ -498,6 +498,19 @@ describe('background settlement', () => {
     expect(client.balances.get(ws)).toBe(997_000);
   });
 
+  it('sends nothing for the capture until the caller has its result', async () => {
+    const client = new FakeClient();
+    client.balances.set(ws, 1_000_000);
+    const guard = createGuard({ client, feature: 'coding_session', settlement: 'background' });
+    const result = await guard.run({ workspaceId: ws, estimate: { amountMicros: 5_000 } }, () => 'done');
+    expect(result).toBe('done');
+    expect(client.callsOf('capture')).toHaveLength(0);
+    await guard.flush();
+    expect(client.callsOf('capture')).toHaveLength(1);
+    expect(client.balances.get(ws)).toBe(1_000_000);
+    expect([...client.holds.values()].map((h) => h.status)).toEqual(['captured']);
+  });
+
   it('rethrows a failed task at once and still captures it as failed', async () => {
     const client = new FakeClient();
     client.balances.set(ws, 1_000_000);

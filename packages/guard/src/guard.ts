@@ -675,11 +675,13 @@ export function createGuard(options: GuardOptions): Guard {
     assertSettlementMode(mode, 'settlement');
     const session = await begin(params);
     const end = async (endParams: EndParams): Promise<void> => {
-      const ending = session.end(endParams);
       if (mode === 'inline') {
-        await ending;
+        await session.end(endParams);
         return;
       }
+      // The settlement starts on the next turn of the event loop, so building and sending the
+      // capture is not done before the caller has its result; tracked now, so flush() waits for it.
+      const ending = track(afterThisTurn().then(() => session.end(endParams)));
       // Reported through onError before this rejection arrives; flush() still waits for it.
       ending.catch(() => undefined);
     };
@@ -696,4 +698,9 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   return { feature, run, begin, withMeter: runWithMeter, flush };
+}
+
+/** Resolves once the current turn of the event loop (its I/O callbacks and microtasks) is done. */
+function afterThisTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
