@@ -45,11 +45,17 @@ const ask = (path: string) =>
 describe('the guarded endpoint example', () => {
   it('answers and charges the tokens the model used', async () => {
     const { workspaceId, client } = await workspaceWith(5_000_000);
-    const app = createApp({ client, workspaceId, hooks: quiet });
+    // The guard settles after the answer's body has gone out: wait for that capture, not a guess.
+    let captured: () => void = () => undefined;
+    const capture = new Promise<void>((resolve) => {
+      captured = resolve;
+    });
+    const app = createApp({ client, workspaceId, hooks: { ...quiet, onCapture: () => captured() } });
     const response = await app.fetch(ask('/summarize'));
     expect(response.status).toBe(200);
     const body = (await response.json()) as { text: string };
     expect(body.text).toMatch(/^Summary:/);
+    await capture;
     const balance = await client.balance.retrieve(workspaceId);
     expect(balance.availableMicros).toBeLessThan(5_000_000);
     expect(balance.reservedMicros).toBe(0);
