@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -208,5 +210,30 @@ describe('the node:http transport', () => {
       setTimeout(() => req.socket.destroy(), 5);
     };
     await expect(platformFetch(`${baseUrl}/x`).then((r) => r.text())).rejects.toThrow('fetch failed');
+  });
+
+  it('speaks TLS to an https URL, over the https module', async () => {
+    // A self-signed certificate made for these tests only (test/localhost-*.pem, 127.0.0.1).
+    const cert = readFileSync(new URL('../../test/localhost-cert.pem', import.meta.url));
+    const key = readFileSync(new URL('../../test/localhost-key.pem', import.meta.url));
+    const secure = https.createServer({ cert, key }, (req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ method: req.method, encrypted: 'encrypted' in req.socket }));
+    });
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = secure.address() as AddressInfo;
+    const trusted = https.globalAgent.options.ca;
+    try {
+      // Not yet trusted: the TLS failure is a network failure, as fetch reports it.
+      const untrusted = await platformFetch(`https://127.0.0.1:${port}/x`).catch((error: unknown) => error);
+      expect(untrusted).toBeInstanceOf(TypeError);
+      https.globalAgent.options.ca = cert;
+      const response = await platformFetch(`https://127.0.0.1:${port}/x`, { method: 'POST', body: '{}' });
+      expect(await response.json()).toEqual({ method: 'POST', encrypted: true });
+    } finally {
+      https.globalAgent.options.ca = trusted;
+      https.globalAgent.destroy();
+      await new Promise<void>((resolve) => secure.close(() => resolve()));
+    }
   });
 });
