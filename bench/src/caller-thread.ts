@@ -92,7 +92,7 @@ if (parentPort !== null && (workerData as { mark?: string } | null)?.mark === TH
     );
   port.on('message', (request: Request) => {
     if (request.kind === 'reads') {
-      const read = workspaceReads(client, request.workspaceId)[request.read];
+      const read: () => Promise<unknown> = workspaceReads(client, request.workspaceId)[request.read];
       answer(
         (async () => {
           const samples: number[] = [];

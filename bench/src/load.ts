@@ -43,12 +43,9 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
 /** The reads a dashboard or a status bar makes, through the SDK as theirs do. */
 export type WorkspaceRead = 'balance' | 'report';
 
-export function workspaceReads(
-  client: AicreditsClient,
-  workspaceId: string,
-): Record<WorkspaceRead, () => Promise<unknown>> {
+export function workspaceReads(client: AicreditsClient, workspaceId: string) {
   return {
     balance: () => client.balance.retrieve(workspaceId),
     report: () => client.usage.retrieve(workspaceId, { groupBy: 'day' }),
-  };
+  } satisfies Record<WorkspaceRead, () => Promise<unknown>>;
 }

@@ -1,12 +1,11 @@
 import { createClient } from '@aicredits/sdk';
-import { medianFigures } from '../aggregate.js';
+import { medianFigures, sequentialFigures } from '../aggregate.js';
 import { startCallerThread } from '../caller-thread.js';
 import type { Workload } from '../context.js';
 import { type GuardVariant, guardSampler } from '../guard-samples.js';
 import { checkTouched, describeTally } from '../invariants.js';
 import type { ResultRow, RunFigures } from '../report.js';
 import { PLATFORM_KEY, startBenchService } from '../service.js';
-import { summarize } from '../stats.js';
 
 /**
  * Guard overhead: `guard.run` around a no-op task against the real API on loopback, next to the
@@ -60,10 +59,7 @@ export const guardWorkload: Workload = {
           await thread.guard('background', workspace.id, warmUp);
           const figures = new Map<string, RunFigures[]>();
           const record = (label: string, samples: number[]): RunFigures => {
-            const f = {
-              opsPerSec: 1000 / (samples.reduce((a, b) => a + b, 0) / samples.length),
-              ...summarize(samples),
-            };
+            const f = sequentialFigures(samples);
             figures.set(label, [...(figures.get(label) ?? []), f]);
             return f;
           };

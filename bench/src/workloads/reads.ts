@@ -1,13 +1,12 @@
 import type { Queryable } from '@aicredits/api';
 import { createClient } from '@aicredits/sdk';
-import { medianFigures } from '../aggregate.js';
+import { medianFigures, sequentialFigures } from '../aggregate.js';
 import { startCallerThread } from '../caller-thread.js';
 import type { BenchContext, Workload } from '../context.js';
 import { timed, type WorkspaceRead, workspaceReads } from '../load.js';
 import type { ResultRow, RunFigures } from '../report.js';
 import { MICROS, seedCharges, seedLots, seedWorkspaces, threeLots } from '../seed.js';
 import { PLATFORM_KEY, startBenchService } from '../service.js';
-import { summarize } from '../stats.js';
 import type { StoreKind } from '../stores.js';
 
 const DAY_MS = 86_400_000;
@@ -53,19 +52,15 @@ export const readsWorkload: Workload = {
         // fails once and the GET is sent again.
         const client = createClient({ baseUrl: bench.service.url, apiKey: PLATFORM_KEY });
         const reads = workspaceReads(client, ws);
-        const report = await client.usage.retrieve(ws, { groupBy: 'day' });
+        const report = await reads.report();
         if (ctx.scale !== 'tiny' && report.charges < charges * 0.9) {
           throw new Error(`the 30-day report counted ${report.charges} of ${charges} charges`);
         }
-        const figuresOf = (samples: number[]): RunFigures => ({
-          opsPerSec: 1000 / (samples.reduce((a, b) => a + b, 0) / samples.length),
-          ...summarize(samples),
-        });
         const measure = async (fn: () => Promise<unknown>, count: number): Promise<RunFigures> => {
           for (let k = 0; k < Math.min(20, count); k += 1) await fn();
           const samples: number[] = [];
           for (let k = 0; k < count; k += 1) samples.push((await timed(fn)).ms);
-          return figuresOf(samples);
+          return sequentialFigures(samples);
         };
         // The callers as a dashboard or a status bar are: elsewhere. Their HTTP client's work and
         // garbage stay off the service's thread; the caller on the service's thread is a reference.
@@ -78,7 +73,7 @@ export const readsWorkload: Workload = {
         cleanups.push(() => callers.close());
         const measureFromThread = async (read: WorkspaceRead, count: number): Promise<RunFigures> => {
           await callers.reads(read, ws, Math.min(20, count));
-          return figuresOf(await callers.reads(read, ws, count));
+          return sequentialFigures(await callers.reads(read, ws, count));
         };
         const figures = new Map<string, RunFigures[]>();
         const add = (key: string, f: RunFigures) => figures.set(key, [...(figures.get(key) ?? []), f]);
