@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-const common = {
+const common: Options = {
   entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'] as const,
+  format: ['esm', 'cjs'],
   sourcemap: true,
   target: 'node20',
 };
@@ -16,14 +16,12 @@ const common = {
 export default defineConfig([
   {
     ...common,
-    format: [...common.format],
     dts: true,
     // The node build writes into the same folder at the same time: leave its files alone.
     clean: ['!index.node.*'],
   },
   {
     ...common,
-    format: [...common.format],
     entry: { 'index.node': 'src/index.ts' },
     platform: 'node',
     dts: false,
