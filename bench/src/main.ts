@@ -1,27 +1,12 @@
 import os from 'node:os';
+import { parseCommandLine, USAGE, UsageError } from './cli.js';
 import type { BenchContext } from './context.js';
 import { type ResultRow, renderTable } from './report.js';
-import { DEFAULT_DATABASE_URL, type StoreKind } from './stores.js';
+import { DEFAULT_DATABASE_URL } from './stores.js';
 import { WORKLOADS } from './workloads/index.js';
 
-function parseArgs(argv: readonly string[]) {
-  const args = { quick: false, runs: 0, only: [] as string[], stores: [] as StoreKind[] };
-  for (const arg of argv) {
-    if (arg === '--quick') args.quick = true;
-    else if (arg.startsWith('--runs=')) args.runs = Number(arg.slice('--runs='.length));
-    else if (arg.startsWith('--only=')) args.only = arg.slice('--only='.length).split(',');
-    else if (arg.startsWith('--store=')) args.stores = arg.slice('--store='.length).split(',') as StoreKind[];
-    else if (arg === '--') continue;
-    else
-      throw new Error(
-        `unknown argument ${arg} (use --quick, --runs=N, --only=hot,spread, --store=postgres,pglite)`,
-      );
-  }
-  return args;
-}
-
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseCommandLine(process.argv.slice(2));
   const started = performance.now();
   // The machine is shared: the load when the run began says how much to trust absolute figures.
   const loadAtStart = os
@@ -70,4 +55,10 @@ async function main(): Promise<void> {
   console.log(`\n${rows.filter((r) => r.pass === true).length} targets met, ${failed.length} missed`);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`${error.message}\n${USAGE}`);
+  process.exitCode = 2;
+}
