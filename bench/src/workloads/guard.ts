@@ -5,6 +5,7 @@ import type { Workload } from '../context.js';
 import { type GuardVariant, guardSampler } from '../guard-samples.js';
 import { checkTouched, describeTally } from '../invariants.js';
 import type { ResultRow, RunFigures } from '../report.js';
+import { startRoundTripFloor } from '../round-trip-floor.js';
 import { PLATFORM_KEY, startBenchService } from '../service.js';
 
 /**
@@ -13,7 +14,8 @@ import { PLATFORM_KEY, startBenchService } from '../service.js';
  * the API's reserve (and, inline, capture) round trips. The measured guard shares the service's
  * thread, as in every earlier round; reference rows run the same guard over Node's built-in fetch
  * (what the SDK's Node transport replaced) and in a thread of its own, as an application's guard
- * runs apart from the credits API (each round trip then also wakes the other thread).
+ * runs apart from the credits API (each round trip then also wakes the other thread). A last row
+ * times this machine's bare round trip around one INSERT (`round-trip-floor.ts`) in the same run.
  */
 export const guardWorkload: Workload = {
   name: 'guard',
@@ -51,12 +53,14 @@ export const guardWorkload: Workload = {
           }),
           workspace.id,
         );
+        const machine = await startRoundTripFloor(bench.service.services.db);
         try {
           const warmUp = Math.min(30, tasks);
           await onServiceThread('inline', warmUp);
           await onServiceThread('background', warmUp);
           await overBuiltInFetch('background', warmUp);
           await thread.guard('background', workspace.id, warmUp);
+          await machine.sample(warmUp);
           const figures = new Map<string, RunFigures[]>();
           const record = (label: string, samples: number[]): RunFigures => {
             const f = sequentialFigures(samples);
@@ -72,8 +76,9 @@ export const guardWorkload: Workload = {
             await measure('floor');
             const f = record('built-in fetch', await overBuiltInFetch('background', tasks));
             const t = record('own thread', await thread.guard('background', workspace.id, tasks));
+            const r = record('round trip floor', await machine.sample(tasks));
             ctx.log(
-              `  ${kind} run ${run + 1}: guard.run p50 ${g.p50Ms.toFixed(2)} ms (background settlement ${b.p50Ms.toFixed(2)} ms; over the built-in fetch ${f.p50Ms.toFixed(2)} ms; in its own thread ${t.p50Ms.toFixed(2)} ms), direct p50 ${d.p50Ms.toFixed(4)} ms`,
+              `  ${kind} run ${run + 1}: guard.run p50 ${g.p50Ms.toFixed(2)} ms (background settlement ${b.p50Ms.toFixed(2)} ms; over the built-in fetch ${f.p50Ms.toFixed(2)} ms; in its own thread ${t.p50Ms.toFixed(2)} ms; bare round trip ${r.p50Ms.toFixed(2)} ms), direct p50 ${d.p50Ms.toFixed(4)} ms`,
             );
           }
           const m = (label: string): RunFigures => medianFigures(figures.get(label) ?? []);
@@ -83,6 +88,7 @@ export const guardWorkload: Workload = {
           const floorFigures = m('floor');
           const f = m('built-in fetch');
           const t = m('own thread');
+          const r = m('round trip floor');
           const added = (f: RunFigures) => f.p50Ms - d.p50Ms;
           const tally = await checkTouched(bench.service.services.db, new Map([[workspace.id, 1]]));
           const row = (
@@ -107,7 +113,7 @@ export const guardWorkload: Workload = {
               b,
               'added p50 ≤ 2 ms',
               added(b) <= 2 && tally.ok,
-              `adds ${added(b).toFixed(2)} ms at p50: the reserve round trip, the capture lands after the task's result is back; ${describeTally(tally)}`,
+              `adds ${added(b).toFixed(2)} ms at p50: the reserve round trip, the capture lands after the task's result is back (${(added(b) / r.p50Ms).toFixed(2)}× this machine's bare round trip around one INSERT); ${describeTally(tally)}`,
             ),
             row(
               'guard.run(no-op), inline settlement',
@@ -131,9 +137,17 @@ export const guardWorkload: Workload = {
               null,
               `adds ${added(t).toFixed(2)} ms at p50: every round trip also wakes the other thread`,
             ),
+            row(
+              'machine: node:http round trip around one INSERT',
+              r,
+              '(machine floor)',
+              null,
+              `no SDK, no service code: node:http on both ends and one INSERT through the service's database connection, ${r.p50Ms.toFixed(2)} ms at p50`,
+            ),
             row('no-op, direct', d, 'baseline', null),
           );
         } finally {
+          await machine.close();
           await thread.close();
         }
       } finally {
