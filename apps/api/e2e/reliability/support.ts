@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,6 +16,15 @@ import { verifyWebhookSignature } from '../../src/webhooks/index.js';
  * child processes (configured only by env, killed with SIGKILL), SDK clients that retry like
  * real callers, a webhook receiver, and a digest of every money table to catch partial writes.
  */
+
+/** The kernel's clock ticks per second for /proc times (`getconf CLK_TCK`; 100 on Linux). */
+const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 export const API_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST_MAIN = join(API_DIR, 'dist', 'main.js');
@@ -248,6 +257,17 @@ export class ApiProcess {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
     return match?.[1] === undefined ? 0 : Number(match[1]) * 1024;
+  }
+
+  /** CPU time the process has used so far (user + system), in seconds, from /proc (Linux). */
+  cpuSeconds(): number {
+    const pid = this.child?.pid;
+    if (pid === undefined) return 0;
+    // Fields after the command name, which is in parentheses and may itself hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are the 14th and 15th fields of the whole line, 12th and 13th after the name.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
   }
 
   /** Log lines at error level or above (pino: 50 error, 60 fatal). */
