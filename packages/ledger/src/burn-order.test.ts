@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canDraw, compareBurnOrder, isSpendable, sortInBurnOrder } from './burn-order.js';
+import { canDraw, compareBurnOrder, insertInBurnOrder, isSpendable, sortInBurnOrder } from './burn-order.js';
 import { DAY, lotOf, policyOf, T0 } from './test-fixtures.js';
 
 describe('burn order', () => {
@@ -28,6 +29,40 @@ describe('burn order', () => {
       'late',
       'never',
     ]);
+  });
+
+  const arbitraryLots = fc.uniqueArray(
+    fc.record({
+      id: fc.string({ minLength: 1, maxLength: 4 }),
+      kind: fc.constantFrom('promotional', 'included', 'support', 'purchased'),
+      expiresAt: fc.option(fc.integer({ min: 0, max: 5 }).map((d) => T0 + d * DAY)),
+      grantedAt: fc.integer({ min: 0, max: 3 }).map((d) => T0 - d * DAY),
+    }),
+    { selector: (l) => l.id, maxLength: 30 },
+  );
+
+  it('sorts any order as a full sort does, and returns a copy even when the lots are in order', () => {
+    fc.assert(
+      fc.property(arbitraryLots, (specs) => {
+        const lots = specs.map((spec) => lotOf(spec));
+        const expected = [...lots].sort(compareBurnOrder);
+        expect(sortInBurnOrder(lots)).toEqual(expected);
+        const again = sortInBurnOrder(expected);
+        expect(again).toEqual(expected);
+        expect(again).not.toBe(expected);
+      }),
+    );
+  });
+
+  it('inserts a lot at its place, so lots kept in order stay in order', () => {
+    fc.assert(
+      fc.property(arbitraryLots, (specs) => {
+        const lots = specs.map((spec) => lotOf(spec));
+        let kept: ReturnType<typeof lotOf>[] = [];
+        for (const lot of lots) kept = insertInBurnOrder(kept, lot);
+        expect(kept).toEqual([...lots].sort(compareBurnOrder));
+      }),
+    );
   });
 
   it('is total: distinct lots never compare equal and the order is antisymmetric', () => {

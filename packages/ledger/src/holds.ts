@@ -1,4 +1,4 @@
-import { canDraw, compareBurnOrder, isSpendable } from './burn-order.js';
+import { canDraw, isSpendable, sortInBurnOrder } from './burn-order.js';
 import { minMicros } from './money.js';
 import type { Instant, Lot, Micros, Reservation, WorkspacePolicy, WorkspaceState } from './types.js';
 
@@ -39,9 +39,9 @@ export function backs(policy: WorkspacePolicy, lot: Lot, memberId: string | null
  */
 export function claimOrder(state: WorkspaceState, now: Instant): Lot[] {
   const isPrivate = (lot: Lot) => lot.scope !== 'workspace' && !state.policy.seatPooling;
-  return state.lots
-    .filter((lot) => isSpendable(lot, now))
-    .sort((a, b) => Number(isPrivate(b)) - Number(isPrivate(a)) || compareBurnOrder(a, b));
+  // A stable split of the lots in burn order: each group keeps it.
+  const ordered = sortInBurnOrder(state.lots.filter((lot) => isSpendable(lot, now)));
+  return [...ordered.filter(isPrivate), ...ordered.filter((lot) => !isPrivate(lot))];
 }
 
 /** Per member (null: work not tied to one): what their holds need and when the last settles. */

@@ -1,4 +1,4 @@
-import { sortInBurnOrder } from './burn-order.js';
+import { insertInBurnOrder, sortInBurnOrder } from './burn-order.js';
 import { LedgerError } from './errors.js';
 import { assertMicros, assertPositiveMicros, minMicros, subtractMicros, sumMicros } from './money.js';
 import { addMonths } from './periods.js';
@@ -158,7 +158,7 @@ export function grantLot(state: WorkspaceState, input: GrantLotInput, now: Insta
     closeReason: null,
   });
   return outcome(
-    nextState(state, { lots: [...state.lots, lot] }),
+    nextState(state, { lots: insertInBurnOrder(state.lots, lot) }),
     [lotGrantedEntry(state, lot, now, null)],
     lot,
   );
@@ -231,7 +231,7 @@ export function topUp(state: WorkspaceState, input: TopUpInput, now: Instant): O
     entries.push(lotGrantedEntry(state, lot, now, input.topupId));
   }
   const next = nextState(state, {
-    lots: lot === null ? state.lots : [...state.lots, lot],
+    lots: lot === null ? state.lots : insertInBurnOrder(state.lots, lot),
     deficitMicros: subtractMicros(state.deficitMicros, coveredDeficitMicros),
     appliedTopupIds: [...(state.appliedTopupIds ?? []), input.topupId],
   });

@@ -3,6 +3,7 @@ import {
   compareCreation,
   type Draw,
   type PriceTable,
+  sortInBurnOrder,
   type WorkspacePolicy,
   type WorkspaceState,
 } from '@aicredits/ledger';
@@ -187,7 +188,8 @@ export async function loadBatchState(
   return {
     ...assembleState(
       workspace,
-      loaded.lots.map(lotFromRow),
+      // In burn order, as the engine keeps them (its decisions then only check the order).
+      sortInBurnOrder(loaded.lots.map(lotFromRow)),
       // In creation order, as the engine keeps them (its decisions then need no sort).
       loaded.reservations
         .map(reservationFromRow)
