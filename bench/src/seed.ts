@@ -92,6 +92,19 @@ export function threeLots(now: number, amountMicros: number): SeedLot[] {
 }
 
 /**
+ * `count` purchased lots of `amountMicros` each, expiring a year on in the order made: lots a
+ * run never exhausts, burned after `threeLots` (promotional and support first, purchased by expiry).
+ */
+export function manyLots(now: number, count: number, amountMicros: number): SeedLot[] {
+  return Array.from({ length: count }, (_, i) => ({
+    suffix: `many_${i}`,
+    kind: 'purchased' as const,
+    amountMicros,
+    expiresAt: now + 365 * DAY_MS + (i + 1) * 1_000,
+  }));
+}
+
+/**
  * `count` stored charges (and their usage events) for one workspace, spread evenly over the
  * `days` before `now`, across 20 members and 4 features.
  */
