@@ -40,8 +40,12 @@ export function backs(policy: WorkspacePolicy, lot: Lot, memberId: string | null
 export function claimOrder(state: WorkspaceState, now: Instant): Lot[] {
   const isPrivate = (lot: Lot) => lot.scope !== 'workspace' && !state.policy.seatPooling;
   // A stable split of the lots in burn order: each group keeps it.
-  const ordered = sortInBurnOrder(state.lots.filter((lot) => isSpendable(lot, now)));
-  return [...ordered.filter(isPrivate), ...ordered.filter((lot) => !isPrivate(lot))];
+  const privateLots: Lot[] = [];
+  const shared: Lot[] = [];
+  for (const lot of sortInBurnOrder(state.lots.filter((lot) => isSpendable(lot, now)))) {
+    (isPrivate(lot) ? privateLots : shared).push(lot);
+  }
+  return privateLots.concat(shared);
 }
 
 /** Per member (null: work not tied to one): what their holds need and when the last settles. */
