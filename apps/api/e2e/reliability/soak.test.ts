@@ -61,6 +61,10 @@ const MAX_CPU_PER_OP_GROWTH = Number(process.env.SOAK_MAX_CPU_PER_OP_GROWTH ?? '
  */
 const MIN_THROUGHPUT_KEPT = Number(process.env.SOAK_MIN_THROUGHPUT_KEPT ?? '0.5');
 
+const byValue = (a: number, b: number) => a - b;
+/** A latency in ms, rounded to hundredths for the report. */
+const centiMs = (ms: number) => Math.round(ms * 100) / 100;
+
 interface Window {
   index: number;
   seconds: number;
@@ -162,7 +166,7 @@ describe.skipIf(!HAVE_POSTGRES)('soak: steady load, flat memory and latency', ()
       );
       for (let index = 1; index * INTERVAL_SECONDS <= SECONDS; index += 1) {
         await sleep(INTERVAL_SECONDS * 1000);
-        const sorted = current.sort((a, b) => a - b);
+        const sorted = current.sort(byValue);
         const cpu = api.cpuSeconds();
         const w: Window = {
           index,
@@ -170,23 +174,11 @@ describe.skipIf(!HAVE_POSTGRES)('soak: steady load, flat memory and latency', ()
           operations: sorted.length,
           errors,
           rssMiB: Math.round((api.rssBytes() / 1_048_576) * 10) / 10,
-          p50Ms: Math.round(percentile(sorted, 50) * 100) / 100,
-          p99Ms: Math.round(percentile(sorted, 99) * 100) / 100,
-          controlP50Ms:
-            Math.round(
-              percentile(
-                control.sort((a, b) => a - b),
-                50,
-              ) * 100,
-            ) / 100,
+          p50Ms: centiMs(percentile(sorted, 50)),
+          p99Ms: centiMs(percentile(sorted, 99)),
+          controlP50Ms: centiMs(percentile(control.sort(byValue), 50)),
           cpuUsPerOp: Math.round(((cpu - cpuAtWindowStart) * 1e6) / Math.max(1, sorted.length)),
-          commitP50Ms:
-            Math.round(
-              percentile(
-                commits.sort((a, b) => a - b),
-                50,
-              ) * 100,
-            ) / 100,
+          commitP50Ms: centiMs(percentile(commits.sort(byValue), 50)),
         };
         windows.push(w);
         cpuAtWindowStart = cpu;
