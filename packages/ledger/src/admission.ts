@@ -1,16 +1,15 @@
-import { isSpendable } from './burn-order.js';
 import {
   backs,
   claimLots,
   compareCreation,
   needsOf,
   noteAddedHold,
-  outlives,
+  remainingOutliving,
   summarizeHolds,
 } from './holds.js';
 import { assertNonNegativeMicros, minMicros, subtractMicros } from './money.js';
-import { assertNotDeleted } from './state.js';
-import type { Instant, Micros, Reservation, WorkspaceState } from './types.js';
+import { assertNotDeleted, engineList } from './state.js';
+import type { Instant, Lot, Micros, Reservation, WorkspaceState } from './types.js';
 
 export type AdmissionRefusalCode = 'insufficient_credits' | 'overage_disabled' | 'overage_cap_reached';
 
@@ -54,7 +53,7 @@ export function insertInCreationOrder(
   const next = reservations.slice(0, at);
   next.push(added);
   for (let i = at; i < reservations.length; i += 1) next.push(reservations[i] as Reservation);
-  Object.freeze(next);
+  engineList(next);
   noteAddedHold(reservations, next, added);
   return next;
 }
@@ -65,8 +64,8 @@ export function outstandingHolds(state: WorkspaceState, now: Instant): Reservati
 }
 
 export interface HoldSimulation {
-  /** What each lot has left once the outstanding holds have claimed their part. */
-  readonly remaining: ReadonlyMap<string, Micros>;
+  /** What the outstanding holds claimed from each lot; a lot they did not touch is absent. */
+  readonly claimed: ReadonlyMap<Lot, Micros>;
   /** The part of outstanding holds no lot could back. */
   readonly shortfallMicros: Micros;
 }
@@ -78,9 +77,11 @@ export function simulateHolds(
   excludeReservationId?: string,
 ): HoldSimulation {
   const summary = summarizeHolds(state, now);
-  if (excludeReservationId === undefined) return summary;
+  if (excludeReservationId === undefined) {
+    return { claimed: summary.claimed, shortfallMicros: summary.shortfallMicros };
+  }
   const holds = summary.holds.filter((h) => h.id !== excludeReservationId);
-  return claimLots(state.policy, state.lots, summary.ordered, holds);
+  return claimLots(state.policy, summary.claimable, holds);
 }
 
 /**
@@ -120,24 +121,16 @@ export function worstCaseHoldDeficit(
   if (members.size === 0) return 0;
   // The latest settlement of any hold: shared lots must outlive it.
   const latestOfAll = Math.max(base.latestOfAll, extra?.holdUntil ?? Number.NEGATIVE_INFINITY);
-  let shared = 0;
-  const privateByMember = new Map<string | null, Micros>();
-  for (const lot of state.lots) {
-    if (!isSpendable(lot, now)) continue;
-    const owner =
-      lot.scope === 'workspace' || state.policy.seatPooling ? undefined : lot.scope.slice('member:'.length);
-    if (owner === undefined) {
-      if (outlives(lot, latestOfAll)) shared += lot.remainingMicros;
-    } else if (members.has(owner) && outlives(lot, latestOf(owner))) {
-      privateByMember.set(owner, (privateByMember.get(owner) ?? 0) + lot.remainingMicros);
-    }
-  }
+  const { claimable } = summary;
+  const shared = claimable.sharedOutliving(latestOfAll);
   let totalNeed = 0;
   let totalExcess = 0;
   for (const member of members) {
     const need = needOf(member);
     totalNeed += need;
-    totalExcess += Math.max(0, need - (privateByMember.get(member) ?? 0));
+    const own =
+      member === null ? 0 : remainingOutliving(claimable.privateByMember.get(member), latestOf(member));
+    totalExcess += Math.max(0, need - own);
   }
   return Math.max(0, Math.min(totalExcess, totalNeed - shared));
 }
@@ -157,11 +150,16 @@ export function admission(state: WorkspaceState, request: AdmissionRequest, now:
   const amountMicros = assertNonNegativeMicros(request.amountMicros, 'amountMicros');
   const { policy } = state;
   const until = request.holdUntil ?? now;
-  const { ordered } = summarizeHolds(state, now);
+  const { claimable } = summarizeHolds(state, now);
   const simulation = simulateHolds(state, now, request.excludeReservationId);
-  let drawable = 0;
-  for (const lot of ordered) {
-    if (backs(policy, lot, request.memberId, until)) drawable += simulation.remaining.get(lot.id) ?? 0;
+  // What the lots the request may draw have left, less what the holds claimed from them.
+  let drawable =
+    claimable.sharedOutliving(until) +
+    (request.memberId === null
+      ? 0
+      : remainingOutliving(claimable.privateByMember.get(request.memberId), until));
+  for (const [lot, claimedMicros] of simulation.claimed) {
+    if (backs(policy, lot, request.memberId, until)) drawable -= claimedMicros;
   }
   const overageOn = policy.overage.enabled;
   const pendingDeficit = state.deficitMicros + (overageOn ? 0 : simulation.shortfallMicros);

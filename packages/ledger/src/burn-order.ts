@@ -43,7 +43,31 @@ export function sortInBurnOrder<T extends Lot>(lots: readonly T[]): T[] {
 export function insertInBurnOrder<T extends Lot>(lots: readonly T[], added: T): T[] {
   let at = lots.length;
   while (at > 0 && compareBurnOrder(lots[at - 1] as T, added) > 0) at -= 1;
-  return [...lots.slice(0, at), added, ...lots.slice(at)];
+  return markBurnOrdered([...lots.slice(0, at), added, ...lots.slice(at)]);
+}
+
+// Lists known to be in burn order. States are immutable, so a list checked once stays checked, and
+// an operation that walks lots in order pays for the check once per list instead of every time.
+const burnOrderedLists = new WeakSet<readonly Lot[]>();
+
+/** Records that `lots` is in burn order (the caller made it so); answers it. */
+export function markBurnOrdered<L extends readonly Lot[]>(lots: L): L {
+  burnOrderedLists.add(lots);
+  return lots;
+}
+
+/**
+ * `lots` in burn order without copying when it already is: the list itself (checked once per
+ * list), or a sorted copy. The caller must not change what it gets.
+ */
+export function inBurnOrder<T extends Lot>(lots: readonly T[]): readonly T[] {
+  if (burnOrderedLists.has(lots)) return lots;
+  for (let i = 1; i < lots.length; i += 1) {
+    if (compareBurnOrder(lots[i - 1] as T, lots[i] as T) > 0) {
+      return markBurnOrdered([...lots].sort(compareBurnOrder));
+    }
+  }
+  return markBurnOrdered(lots);
 }
 
 /** Expired from the exact instant `expiresAt`, even if no sweeper has closed the lot yet. */
@@ -55,13 +79,24 @@ export function isSpendable(lot: Lot, now: Instant): boolean {
   return lot.closedAt === null && lot.remainingMicros > 0 && lot.effectiveAt <= now && !isExpired(lot, now);
 }
 
+const MEMBER_PREFIX = 'member:';
+
 /** The member a `member:<id>` scope belongs to, or null for `workspace`. */
 export function scopeMember(scope: Lot['scope']): string | null {
-  return scope === 'workspace' ? null : scope.slice('member:'.length);
+  return scope === 'workspace' ? null : scope.slice(MEMBER_PREFIX.length);
 }
 
 /** Whether `memberId` (null: work not tied to a member) may draw from `lot`. */
 export function canDraw(policy: WorkspacePolicy, memberId: string | null, lot: Lot): boolean {
   if (lot.scope === 'workspace' || policy.seatPooling) return true;
-  return memberId !== null && scopeMember(lot.scope) === memberId;
+  return memberId !== null && isScopeOf(lot.scope, memberId);
+}
+
+/** `scope === \`member:${memberId}\`` without building the string: it runs for every lot walked. */
+function isScopeOf(scope: Lot['scope'], memberId: string): boolean {
+  return (
+    scope.length === MEMBER_PREFIX.length + memberId.length &&
+    scope.startsWith(MEMBER_PREFIX) &&
+    scope.endsWith(memberId)
+  );
 }

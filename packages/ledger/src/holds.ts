@@ -1,4 +1,4 @@
-import { canDraw, isSpendable, sortInBurnOrder } from './burn-order.js';
+import { canDraw, inBurnOrder, isSpendable, scopeMember } from './burn-order.js';
 import { minMicros } from './money.js';
 import type { Instant, Lot, Micros, Reservation, WorkspacePolicy, WorkspaceState } from './types.js';
 
@@ -32,20 +32,66 @@ export function backs(policy: WorkspacePolicy, lot: Lot, memberId: string | null
 }
 
 /**
- * Spendable lots in the order a simulated hold claims them: private (unpooled) seat lots first,
- * then shared lots, each in burn order. Claiming private lots first is what makes the deficit
- * bound independent of the order in which captures later arrive (see README: the negative-balance
- * bound). Each hold walks it, skipping what it cannot use.
+ * A state's spendable lots at an instant, grouped the way a simulated hold claims them: its
+ * member's private (unpooled seat) lots first, then shared lots, each in burn order. Claiming
+ * private lots first is what makes the deficit bound independent of the order in which captures
+ * later arrive (see README: the negative-balance bound). Grouped once per state and instant, a hold
+ * walks only the lots it may draw, and sums over many lots are remembered, so a decision costs
+ * the same with a thousand seat lots as with three.
  */
-export function claimOrder(state: WorkspaceState, now: Instant): Lot[] {
-  const isPrivate = (lot: Lot) => lot.scope !== 'workspace' && !state.policy.seatPooling;
-  // A stable split of the lots in burn order: each group keeps it.
+export interface ClaimableLots {
+  /** Every spendable lot in claim order: all private lots, then shared ones, each in burn order. */
+  readonly ordered: readonly Lot[];
+  /** Each member's private lots, in burn order. */
+  readonly privateByMember: ReadonlyMap<string, readonly Lot[]>;
+  /** Lots any work may draw, in burn order. */
+  readonly shared: readonly Lot[];
+  /** What the shared lots that outlive `until` have left (holds not counted). */
+  sharedOutliving(until: Instant): Micros;
+}
+
+export function claimableLots(state: WorkspaceState, now: Instant): ClaimableLots {
   const privateLots: Lot[] = [];
   const shared: Lot[] = [];
-  for (const lot of sortInBurnOrder(state.lots.filter((lot) => isSpendable(lot, now)))) {
-    (isPrivate(lot) ? privateLots : shared).push(lot);
+  const privateByMember = new Map<string, Lot[]>();
+  for (const lot of inBurnOrder(state.lots)) {
+    if (!isSpendable(lot, now)) continue;
+    const owner = state.policy.seatPooling ? null : scopeMember(lot.scope);
+    if (owner === null) {
+      shared.push(lot);
+      continue;
+    }
+    privateLots.push(lot);
+    const own = privateByMember.get(owner);
+    if (own === undefined) privateByMember.set(owner, [lot]);
+    else own.push(lot);
   }
-  return privateLots.concat(shared);
+  const sums = new Map<Instant, Micros>();
+  return {
+    ordered: privateLots.concat(shared),
+    privateByMember,
+    shared,
+    sharedOutliving(until) {
+      let sum = sums.get(until);
+      if (sum === undefined) {
+        sum = remainingOutliving(shared, until);
+        sums.set(until, sum);
+      }
+      return sum;
+    },
+  };
+}
+
+/** What `lots` that outlive `until` have left. */
+export function remainingOutliving(lots: readonly Lot[] | undefined, until: Instant): Micros {
+  let sum = 0;
+  for (const lot of lots ?? []) if (outlives(lot, until)) sum += lot.remainingMicros;
+  return sum;
+}
+
+/** Spendable lots in the order simulated holds claim them (see `ClaimableLots`). */
+export function claimOrder(state: WorkspaceState, now: Instant): Lot[] {
+  return [...claimableLots(state, now).ordered];
 }
 
 /** Per member (null: work not tied to one): what their holds need and when the last settles. */
@@ -59,10 +105,10 @@ export interface HoldNeeds {
 export interface HoldsSummary extends HoldNeeds {
   /** Outstanding holds in creation order. */
   readonly holds: readonly Reservation[];
-  /** `claimOrder` of the state. */
-  readonly ordered: readonly Lot[];
-  /** What each lot has left once the holds have claimed their part. */
-  readonly remaining: ReadonlyMap<string, Micros>;
+  /** The state's spendable lots, grouped for claiming. */
+  readonly claimable: ClaimableLots;
+  /** What the holds claimed from each lot; a lot they did not touch is absent. */
+  readonly claimed: ReadonlyMap<Lot, Micros>;
   /** The part of the holds no lot could back. */
   readonly shortfallMicros: Micros;
 }
@@ -114,22 +160,23 @@ function replay(state: WorkspaceState, now: Instant): HoldsSummary {
       break;
     }
   }
-  const ordered = claimOrder(state, now);
-  const { remaining, shortfallMicros } = claimLots(state.policy, state.lots, ordered, holds);
-  return { holds, ordered, remaining, shortfallMicros, ...needsOf(holds) };
+  const claimable = claimableLots(state, now);
+  const { claimed, shortfallMicros } = claimLots(state.policy, claimable, holds);
+  return { holds, claimable, claimed, shortfallMicros, ...needsOf(holds) };
 }
 
 function extend(base: HoldsSummary, policy: WorkspacePolicy, hold: Reservation, now: Instant): HoldsSummary {
   if (!isOutstanding(hold, now)) return base;
-  const remaining = new Map(base.remaining);
-  const left = claim(policy, base.ordered, remaining, hold);
+  // Only the lots holds touched are copied, not every lot.
+  const claimed = new Map(base.claimed);
+  const left = claim(policy, base.claimable, claimed, hold);
   const needByMember = new Map(base.needByMember);
   const latestByMember = new Map(base.latestByMember);
   addNeed(needByMember, latestByMember, hold);
   return {
     holds: [...base.holds, hold],
-    ordered: base.ordered,
-    remaining,
+    claimable: base.claimable,
+    claimed,
     shortfallMicros: base.shortfallMicros + left,
     needByMember,
     latestByMember,
@@ -140,32 +187,42 @@ function extend(base: HoldsSummary, policy: WorkspacePolicy, hold: Reservation, 
 /** Lets `holds` claim lots in order, as if each were captured in full. */
 export function claimLots(
   policy: WorkspacePolicy,
-  lots: readonly Lot[],
-  ordered: readonly Lot[],
+  claimable: ClaimableLots,
   holds: readonly Reservation[],
-): { remaining: Map<string, Micros>; shortfallMicros: Micros } {
-  const remaining = new Map<string, Micros>();
-  for (const lot of lots) remaining.set(lot.id, lot.remainingMicros);
+): { claimed: Map<Lot, Micros>; shortfallMicros: Micros } {
+  const claimed = new Map<Lot, Micros>();
   let shortfallMicros = 0;
-  for (const hold of holds) shortfallMicros += claim(policy, ordered, remaining, hold);
-  return { remaining, shortfallMicros };
+  for (const hold of holds) shortfallMicros += claim(policy, claimable, claimed, hold);
+  return { claimed, shortfallMicros };
 }
 
-/** Claims `hold` from `remaining` (updated in place); answers the part no lot could back. */
+/** Claims `hold` from the lots it may draw (`claimed` updated in place); answers the part no lot could back. */
 function claim(
   policy: WorkspacePolicy,
-  ordered: readonly Lot[],
-  remaining: Map<string, Micros>,
+  claimable: ClaimableLots,
+  claimed: Map<Lot, Micros>,
   hold: Reservation,
 ): Micros {
-  let left = hold.heldMicros;
-  for (const lot of ordered) {
+  const own =
+    hold.memberId === null || policy.seatPooling ? undefined : claimable.privateByMember.get(hold.memberId);
+  const left = claimFrom(own, claimed, hold.heldMicros, hold.expiresAt);
+  return claimFrom(claimable.shared, claimed, left, hold.expiresAt);
+}
+
+function claimFrom(
+  lots: readonly Lot[] | undefined,
+  claimed: Map<Lot, Micros>,
+  amountMicros: Micros,
+  until: Instant,
+): Micros {
+  let left = amountMicros;
+  for (const lot of lots ?? []) {
     if (left === 0) break;
-    if (!backs(policy, lot, hold.memberId, hold.expiresAt)) continue;
-    const available = remaining.get(lot.id) ?? 0;
-    const claimed = minMicros(left, available);
-    remaining.set(lot.id, available - claimed);
-    left -= claimed;
+    if (!outlives(lot, until)) continue;
+    const already = claimed.get(lot) ?? 0;
+    const taken = minMicros(left, lot.remainingMicros - already);
+    if (taken > 0) claimed.set(lot, already + taken);
+    left -= taken;
   }
   return left;
 }

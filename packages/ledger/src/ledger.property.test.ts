@@ -1,12 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { admission, outstandingHolds, simulateHolds, worstCaseHoldDeficit } from './admission.js';
+import {
+  admission,
+  compareCreation,
+  outstandingHolds,
+  simulateHolds,
+  worstCaseHoldDeficit,
+} from './admission.js';
 import { canDraw, compareBurnOrder, isSpendable } from './burn-order.js';
 import { isLedgerError } from './errors.js';
 import { createMemoryLedger, type MemoryLedger } from './memory-ledger.js';
 import { summarizeEntries } from './summary.js';
 import { PERIOD, policyOf, T0 } from './test-fixtures.js';
-import type { Charge, Outcome, WorkspacePolicy, WorkspaceState } from './types.js';
+import type { Charge, Lot, Outcome, WorkspacePolicy, WorkspaceState } from './types.js';
 
 // Random operation sequences against the in-memory ledger, checking the ledger's invariants
 // after every step. Amounts are small so that lots, holds and deficits collide often.
@@ -136,6 +142,7 @@ function checkInvariants(run: Run): void {
  * are added; a copy of the state that shares none of that must get the same answers.
  */
 function checkRememberedHolds(state: WorkspaceState, now: number): void {
+  checkAgainstPlainSimulation(state, now);
   const copy: WorkspaceState = { ...state, lots: [...state.lots], reservations: [...state.reservations] };
   expect(outstandingHolds(state, now)).toEqual(outstandingHolds(copy, now));
   expect(simulateHolds(state, now)).toEqual(simulateHolds(copy, now));
@@ -299,6 +306,48 @@ function execute(
   }
   if (strict) expect(run.excusedMicros).toBe(0);
   return run;
+}
+
+/**
+ * Admission groups lots per member and remembers sums; the plain way — every hold walking every
+ * spendable lot in claim order, every sum over every lot — must give the same figures.
+ */
+function checkAgainstPlainSimulation(state: WorkspaceState, now: number): void {
+  const { policy } = state;
+  const outlives = (lot: Lot, until: number) => lot.expiresAt === null || lot.expiresAt >= until;
+  const isPrivate = (lot: Lot) => lot.scope !== 'workspace' && !policy.seatPooling;
+  const spendable = state.lots.filter((lot) => isSpendable(lot, now)).sort(compareBurnOrder);
+  const claimOrder = [...spendable.filter(isPrivate), ...spendable.filter((lot) => !isPrivate(lot))];
+  const holds = state.reservations
+    .filter((r) => r.status === 'held' && r.metered && r.expiresAt > now && r.heldMicros > 0)
+    .sort(compareCreation);
+  const remaining = new Map(state.lots.map((lot) => [lot.id, lot.remainingMicros]));
+  let shortfall = 0;
+  for (const hold of holds) {
+    let left = hold.heldMicros;
+    for (const lot of claimOrder) {
+      if (!outlives(lot, hold.expiresAt) || !canDraw(policy, hold.memberId, lot)) continue;
+      const taken = Math.min(left, remaining.get(lot.id) ?? 0);
+      remaining.set(lot.id, (remaining.get(lot.id) ?? 0) - taken);
+      left -= taken;
+    }
+    shortfall += left;
+  }
+  const simulation = simulateHolds(state, now);
+  expect(simulation.shortfallMicros).toBe(shortfall);
+  for (const lot of spendable) {
+    expect(lot.remainingMicros - (simulation.claimed.get(lot) ?? 0)).toBe(remaining.get(lot.id));
+  }
+  if (policy.deletedAt !== null) return;
+  for (const memberId of [null, 'a', 'b']) {
+    const until = now + 20 * MINUTE;
+    const drawable = claimOrder
+      .filter((lot) => outlives(lot, until) && canDraw(policy, memberId, lot))
+      .reduce((sum, lot) => sum + (remaining.get(lot.id) ?? 0), 0);
+    const pending = state.deficitMicros + (policy.overage.enabled ? 0 : shortfall);
+    const decision = admission(state, { memberId, amountMicros: 1, holdUntil: until }, now);
+    expect(decision.spendableMicros).toBe(drawable - pending);
+  }
 }
 
 describe('ledger properties over random operation sequences', () => {

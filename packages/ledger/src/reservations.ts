@@ -11,6 +11,7 @@ import {
   applySettlement,
   assertNotDeleted,
   assertTtlSeconds,
+  findById,
   findCharge,
   findReservation,
   freezeReservation,
@@ -71,7 +72,7 @@ export interface ReserveInput {
 /** Authorizes an estimated amount before work begins (two-phase: reserve → capture or void). */
 export function reserve(state: WorkspaceState, input: ReserveInput, now: Instant): Outcome<Reservation> {
   assertNotDeleted(state);
-  const existing = state.reservations.find((r) => r.id === input.reservationId);
+  const existing = findById(state.reservations, input.reservationId);
   if (existing !== undefined) {
     if (existing.memberId !== input.memberId || existing.feature !== input.feature) {
       throw new LedgerError(

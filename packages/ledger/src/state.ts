@@ -1,4 +1,4 @@
-import { canDraw, isSpendable, sortInBurnOrder } from './burn-order.js';
+import { canDraw, inBurnOrder, isSpendable, markBurnOrdered } from './burn-order.js';
 import { LedgerError } from './errors.js';
 import { addMicros, minMicros, subtractMicros } from './money.js';
 import type {
@@ -14,7 +14,7 @@ import type {
   WorkspaceState,
 } from './types.js';
 
-// Shared plumbing of the operations: building frozen states and entries, and drawing from lots.
+// Shared plumbing of the operations: building states and entries, and drawing from lots.
 
 export function assertNotDeleted(state: WorkspaceState): void {
   if (state.policy.deletedAt !== null) {
@@ -27,23 +27,33 @@ export function assertNotDeleted(state: WorkspaceState): void {
 }
 
 /**
- * A new frozen state with `changes` applied. Arrays are frozen so callers cannot mutate them; one
- * already frozen is kept as it is, so an unchanged list keeps its identity (what the holds'
- * summary is remembered by).
+ * A new frozen state with `changes` applied. Its lists are read-only by type and never changed
+ * by the engine, but not frozen one by one: freezing a list costs ~35 ns per element on Node 20,
+ * ~35 µs per operation for a workspace with a thousand open holds or lots. A list the engine made
+ * (`engineList`) is kept as it is, so an unchanged list keeps its identity (what the holds'
+ * summary is remembered by); a caller's list is copied once, so changing it later changes no state.
  */
 export function nextState(state: WorkspaceState, changes: Partial<WorkspaceState>): WorkspaceState {
   const merged: WorkspaceState = { ...state, ...changes };
   return Object.freeze({
     ...merged,
-    lots: frozen(merged.lots),
-    reservations: frozen(merged.reservations),
-    ...(merged.charges !== undefined ? { charges: frozen(merged.charges) } : {}),
-    ...(merged.appliedTopupIds !== undefined ? { appliedTopupIds: frozen(merged.appliedTopupIds) } : {}),
+    lots: ownList(merged.lots),
+    reservations: ownList(merged.reservations),
+    ...(merged.charges !== undefined ? { charges: ownList(merged.charges) } : {}),
+    ...(merged.appliedTopupIds !== undefined ? { appliedTopupIds: ownList(merged.appliedTopupIds) } : {}),
   });
 }
 
-function frozen<T>(list: readonly T[]): readonly T[] {
-  return Object.isFrozen(list) ? list : Object.freeze([...list]);
+const engineLists = new WeakSet<readonly unknown[]>();
+
+/** Marks a list the engine built and will never change, so `nextState` keeps it without a copy. */
+export function engineList<L extends readonly unknown[]>(list: L): L {
+  engineLists.add(list);
+  return list;
+}
+
+function ownList<T>(list: readonly T[]): readonly T[] {
+  return engineLists.has(list) || Object.isFrozen(list) ? list : engineList([...list]);
 }
 
 export function outcome<T>(
@@ -95,8 +105,29 @@ export function replaceById<T extends { readonly id: string }>(
   items: readonly T[],
   updated: readonly T[],
 ): T[] {
-  const byId = new Map(updated.map((item) => [item.id, item]));
-  return items.map((item) => byId.get(item.id) ?? item);
+  const next = items.slice();
+  if (updated.length <= 4) {
+    // The usual case (one capture, one or two drawn lots): compare ids instead of hashing them.
+    for (const item of updated) {
+      const at = lastIndexById(next, item.id);
+      if (at !== -1) next[at] = item;
+    }
+  } else {
+    const byId = new Map(updated.map((item) => [item.id, item]));
+    for (let i = 0; i < next.length; i += 1) next[i] = byId.get((next[i] as T).id) ?? (next[i] as T);
+  }
+  return engineList(next);
+}
+
+/** Where `id` is, searching from the end: holds are kept in creation order and the newest settle first. */
+function lastIndexById(items: readonly { readonly id: string }[], id: string): number {
+  for (let i = items.length - 1; i >= 0; i -= 1) if ((items[i] as { id: string }).id === id) return i;
+  return -1;
+}
+
+export function findById<T extends { readonly id: string }>(items: readonly T[], id: string): T | undefined {
+  const at = lastIndexById(items, id);
+  return at === -1 ? undefined : (items[at] as T);
 }
 
 export function freezeLot(lot: Lot): Lot {
@@ -108,7 +139,7 @@ export function freezeReservation(reservation: Reservation): Reservation {
 }
 
 export function findReservation(state: WorkspaceState, reservationId: string): Reservation {
-  const reservation = state.reservations.find((candidate) => candidate.id === reservationId);
+  const reservation = findById(state.reservations, reservationId);
   if (reservation === undefined) {
     throw new LedgerError(
       'reservation_not_found',
@@ -120,7 +151,7 @@ export function findReservation(state: WorkspaceState, reservationId: string): R
 }
 
 export function findCharge(state: WorkspaceState, chargeId: string): Charge | undefined {
-  return state.charges?.find((candidate) => candidate.id === chargeId);
+  return state.charges === undefined ? undefined : findById(state.charges, chargeId);
 }
 
 export function assertTtlSeconds(ttlSeconds: unknown): number {
@@ -167,15 +198,14 @@ export function settle(state: WorkspaceState, input: SettleInput, now: Instant):
     memberId: input.memberId,
     feature: input.feature,
   };
-  const candidates = sortInBurnOrder(
-    state.lots.filter((lot) => isSpendable(lot, now) && canDraw(state.policy, input.memberId, lot)),
-  );
   const lots: Lot[] = [];
   const draws: Draw[] = [];
   const entries: LedgerEntry[] = [];
   let left = input.amountMicros;
-  for (const lot of candidates) {
+  // Walks the lots in burn order only as far as the amount needs (usually the first lot).
+  for (const lot of inBurnOrder(state.lots)) {
     if (left === 0) break;
+    if (!isSpendable(lot, now) || !canDraw(state.policy, input.memberId, lot)) continue;
     const amount = minMicros(left, lot.remainingMicros);
     left = subtractMicros(left, amount);
     lots.push(freezeLot({ ...lot, remainingMicros: subtractMicros(lot.remainingMicros, amount) }));
@@ -203,8 +233,11 @@ export function settle(state: WorkspaceState, input: SettleInput, now: Instant):
 
 /** Applies a settlement to the state's lots and workspace totals. */
 export function applySettlement(state: WorkspaceState, settlement: Settlement): Partial<WorkspaceState> {
+  const lots = replaceById(state.lots, settlement.lots);
+  // A draw changes what a lot has left, which is not part of the burn order.
+  if (inBurnOrder(state.lots) === state.lots) markBurnOrdered(lots);
   return {
-    lots: replaceById(state.lots, settlement.lots),
+    lots,
     deficitMicros: addMicros(state.deficitMicros, settlement.deficitMicros),
     overageUsedMicros: addMicros(state.overageUsedMicros, settlement.overageMicros),
   };

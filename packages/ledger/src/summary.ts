@@ -46,10 +46,8 @@ export function balanceOf(state: WorkspaceState, now: Instant, memberId?: string
   let reservedMicros = sumMicros(outstandingHolds(state, now).map((r) => r.heldMicros));
   if (memberId !== undefined) {
     // What the holds (claiming lots as admission does) take from the lots this member may draw.
-    const { remaining } = simulateHolds(state, now);
-    reservedMicros = sumMicros(
-      spendableLots.map((lot) => subtractMicros(lot.remainingMicros, remaining.get(lot.id) ?? 0)),
-    );
+    const { claimed } = simulateHolds(state, now);
+    reservedMicros = sumMicros(spendableLots.map((lot) => claimed.get(lot) ?? 0));
   }
   const deleted = state.policy.deletedAt !== null;
   let spendableMicros = subtractMicros(subtractMicros(availableMicros, reservedMicros), state.deficitMicros);
