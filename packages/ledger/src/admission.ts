@@ -8,7 +8,7 @@ import {
   summarizeHolds,
 } from './holds.js';
 import { assertNonNegativeMicros, minMicros, subtractMicros } from './money.js';
-import { assertNotDeleted, engineList } from './state.js';
+import { assertNotDeleted } from './state.js';
 import type { Instant, Lot, Micros, Reservation, WorkspaceState } from './types.js';
 
 export type AdmissionRefusalCode = 'insufficient_credits' | 'overage_disabled' | 'overage_cap_reached';
@@ -53,7 +53,6 @@ export function insertInCreationOrder(
   const next = reservations.slice(0, at);
   next.push(added);
   for (let i = at; i < reservations.length; i += 1) next.push(reservations[i] as Reservation);
-  engineList(next);
   noteAddedHold(reservations, next, added);
   return next;
 }

@@ -1,7 +1,8 @@
-import { admission, outstandingHolds, simulateHolds } from './admission.js';
+import { admission, simulateHolds } from './admission.js';
 import { canDraw, isSpendable, scopeMember } from './burn-order.js';
+import { summarizeHolds } from './holds.js';
 import { addMicros, subtractMicros, sumMicros } from './money.js';
-import type { Instant, LedgerEntry, LotKind, Micros, WorkspaceState } from './types.js';
+import type { Instant, LedgerEntry, Lot, LotKind, Micros, WorkspaceState } from './types.js';
 
 /**
  * With a member, every amount counts only the lots that member may draw (pooled lots, their own
@@ -37,13 +38,24 @@ export interface Balance {
 
 /** Balances at `now`, computed from the state; expired lots count as gone even before a sweep. */
 export function balanceOf(state: WorkspaceState, now: Instant, memberId?: string): Balance {
-  const spendableLots = state.lots.filter(
-    (lot) => isSpendable(lot, now) && (memberId === undefined || canDraw(state.policy, memberId, lot)),
-  );
+  // One pass over the lots: alerts read a balance after every batch, of workspaces with a lot per seat.
+  const spendableLots: Lot[] = [];
   const byKind: Record<LotKind, Micros> = { promotional: 0, included: 0, support: 0, purchased: 0 };
-  for (const lot of spendableLots) byKind[lot.kind] = addMicros(byKind[lot.kind], lot.remainingMicros);
-  const availableMicros = sumMicros(spendableLots.map((lot) => lot.remainingMicros));
-  let reservedMicros = sumMicros(outstandingHolds(state, now).map((r) => r.heldMicros));
+  let availableMicros = 0;
+  let nextExpiry: { at: Instant; amountMicros: Micros } | null = null;
+  for (const lot of state.lots) {
+    if (!isSpendable(lot, now) || (memberId !== undefined && !canDraw(state.policy, memberId, lot))) continue;
+    spendableLots.push(lot);
+    byKind[lot.kind] = addMicros(byKind[lot.kind], lot.remainingMicros);
+    availableMicros = addMicros(availableMicros, lot.remainingMicros);
+    if (lot.expiresAt === null) continue;
+    if (nextExpiry === null || lot.expiresAt < nextExpiry.at) {
+      nextExpiry = { at: lot.expiresAt, amountMicros: lot.remainingMicros };
+    } else if (lot.expiresAt === nextExpiry.at) {
+      nextExpiry.amountMicros = addMicros(nextExpiry.amountMicros, lot.remainingMicros);
+    }
+  }
+  let reservedMicros = sumMicros(summarizeHolds(state, now).holds.map((r) => r.heldMicros));
   if (memberId !== undefined) {
     // What the holds (claiming lots as admission does) take from the lots this member may draw.
     const { claimed } = simulateHolds(state, now);
@@ -61,18 +73,6 @@ export function balanceOf(state: WorkspaceState, now: Instant, memberId?: string
       // Workspace view: work can begin for someone while pooled spendable is positive, or when
       // work not tied to a member could (self-hosted, overage headroom).
       canBegin = spendableMicros > 0 || decision.allowed;
-    }
-  }
-  let nextExpiry: Balance['nextExpiry'] = null;
-  for (const lot of spendableLots) {
-    if (lot.expiresAt === null) continue;
-    if (nextExpiry === null || lot.expiresAt < nextExpiry.at) {
-      nextExpiry = { at: lot.expiresAt, amountMicros: lot.remainingMicros };
-    } else if (lot.expiresAt === nextExpiry.at) {
-      nextExpiry = {
-        at: lot.expiresAt,
-        amountMicros: addMicros(nextExpiry.amountMicros, lot.remainingMicros),
-      };
     }
   }
   const memberIncludedRemainingMicros =

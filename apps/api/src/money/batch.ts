@@ -158,7 +158,6 @@ export async function runBatch(
   const known = loaded.idempotency;
 
   const before = loaded.state;
-  const initialLots = new Map(before.lots.map((l) => [l.id, l]));
   const initialReservations = new Map(before.reservations.map((r) => [r.id, r]));
   const initialCharges = new Set((before.charges ?? []).map((c) => c.id));
   const ctx: OpContext = {
@@ -237,7 +236,7 @@ export async function runBatch(
 
   const changedReservations = after.reservations.filter((r) => initialReservations.get(r.id) !== r);
   const version = await writeBatch(q, ctx, loaded.workspace, mode, {
-    lots: after.lots.filter((l) => initialLots.get(l.id) !== l),
+    lots: changedItems(before.lots, after.lots),
     reservations: changedReservations,
     charges: newCharges,
     idempotency: stored.map((s) => ({
@@ -262,6 +261,16 @@ export async function runBatch(
   return VERSION_CONFLICT;
 }
 
+/**
+ * What `after` holds that `before` did not (new or changed: the engine replaces what it changes).
+ * A batch of reservations alone leaves the lots' list as it was, so nothing is compared.
+ */
+function changedItems<T extends object>(before: readonly T[], after: readonly T[]): T[] {
+  if (after === before) return [];
+  const unchanged = new Set(before);
+  return after.filter((item) => !unchanged.has(item));
+}
+
 /** The ledger after a committed batch, as a fresh read would return it, at `version`. */
 function rememberLedger(ctx: OpContext, version: number): RememberedLedger {
   const s = ctx.state;
@@ -274,7 +283,8 @@ function rememberLedger(ctx: OpContext, version: number): RememberedLedger {
       deletedAt: s.policy.deletedAt,
       ledgerVersion: version,
     },
-    lots: s.lots.filter((l) => l.closedAt === null),
+    // The same list when no lot closed, so what the engine remembers of it still applies.
+    lots: s.lots.some((l) => l.closedAt !== null) ? s.lots.filter((l) => l.closedAt === null) : s.lots,
     reservations: s.reservations
       .filter((r) => r.status === 'held')
       .map((r) =>
