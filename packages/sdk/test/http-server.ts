@@ -19,7 +19,9 @@ export type Reply =
   /** Close the socket without answering: the client sees a network error. */
   | 'destroy'
   /** Never answer: the client times out. */
-  | 'hang';
+  | 'hang'
+  /** Send a 200's headers and the start of its body, then nothing: the client times out reading it. */
+  | 'stall-body';
 
 export type Responder = Reply | ((request: RecordedRequest) => Reply);
 
@@ -75,6 +77,11 @@ export async function startTestServer(): Promise<TestServer> {
         return;
       }
       if (reply === 'hang') return;
+      if (reply === 'stall-body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"id":');
+        return;
+      }
       const text =
         reply.body === undefined
           ? ''

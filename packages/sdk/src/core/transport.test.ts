@@ -214,6 +214,14 @@ describe.each([
       expect(performance.now() - started).toBeLessThan(2_000);
     });
 
+    it('throws TimeoutError when the body stops half way (the limit covers the body too)', async () => {
+      server.reply('stall-body');
+      const started = performance.now();
+      const error = await getWorkspace(transport({ timeoutMs: 200, maxRetries: 0 })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(performance.now() - started).toBeLessThan(2_000);
+    });
+
     it('retries a timed-out attempt with the same key', async () => {
       server.reply('hang', { status: 200, body: workspace });
       await postWorkspace(transport({ timeoutMs: 1_000, maxRetries: 1 }));
