@@ -24,6 +24,8 @@ export interface CycleOptions {
    */
   newReservationId?: () => string;
   pickWorkspace: (worker: number, i: number) => string;
+  /** The member each task is for (default: none, pooled work). */
+  pickMember?: (worker: number, i: number) => string | null;
   maxOpsPerWorker?: number;
 }
 
@@ -52,7 +54,12 @@ export async function reserveCaptureLoop(options: CycleOptions): Promise<CycleFi
       touched.set(ws, (touched.get(ws) ?? 0) + 1);
       const reservationId = options.newReservationId?.() ?? `res_${options.tag}_${worker}_${i}`;
       const { value: admitted, ms } = await timed(() =>
-        options.driver.reserve(ws, { reservationId, amountMicros: ESTIMATE_MICROS, ttlSeconds: TTL_SECONDS }),
+        options.driver.reserve(ws, {
+          reservationId,
+          amountMicros: ESTIMATE_MICROS,
+          ttlSeconds: TTL_SECONDS,
+          memberId: options.pickMember?.(worker, i) ?? null,
+        }),
       );
       reserveMs.push(ms);
       if (!admitted) {

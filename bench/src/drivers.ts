@@ -13,6 +13,8 @@ export interface ReserveRequest {
   reservationId: string;
   amountMicros: number;
   ttlSeconds: number;
+  /** The member doing the work (their seat lots first); null or absent: pooled work. */
+  memberId?: string | null;
 }
 
 export interface CaptureRequest {
@@ -50,7 +52,7 @@ export function oursDriver(submit: Submit): MoneyDriver {
           reserveOp(
             {
               reservationId: r.reservationId,
-              memberId: null,
+              memberId: r.memberId ?? null,
               feature: FEATURE,
               estimateMicros: r.amountMicros,
               ttlSeconds: r.ttlSeconds,
@@ -93,6 +95,7 @@ export function httpDriver(client: AicreditsClient, variant: 'http' | 'in-proces
       try {
         await client.reservations.create(workspaceId, {
           reservationId: r.reservationId,
+          ...(r.memberId ? { memberId: r.memberId } : {}),
           feature: FEATURE,
           estimateMicros: r.amountMicros,
           ttlSeconds: r.ttlSeconds,
@@ -127,6 +130,8 @@ export function naiveDriver(db: Db): MoneyDriver {
   return {
     variant: 'naive',
     reserve(workspaceId, r) {
+      // Pooled lots only: member scopes would need the engine's claim order in SQL.
+      if (r.memberId) throw new Error('the naive driver reserves pooled work only');
       const now = Date.now();
       const holdUntil = now + r.ttlSeconds * 1000;
       return db.transaction(async (tx) => {

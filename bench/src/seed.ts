@@ -36,6 +36,8 @@ export interface SeedLot {
   expiresAt: number | null;
   /** Granted this long before `now` (orders lots of one kind with equal expiry). */
   grantedAgoMs?: number;
+  /** `workspace` (default) or a member's seat: `member:<id>`. */
+  scope?: `member:${string}`;
 }
 
 const SOURCE: Record<SeedLot['kind'], string> = {
@@ -58,10 +60,20 @@ export async function seedLots(
     await q.query(
       `INSERT INTO lots (workspace_id, id, kind, scope, original_micros, remaining_micros, granted_at,
          effective_at, expires_at, source, note)
-       SELECT $1 || g, $1 || g || '_' || $3, $4, 'workspace', $5::bigint, $5::bigint, $6::bigint, $6::bigint,
+       SELECT $1 || g, $1 || g || '_' || $3, $4, $9, $5::bigint, $5::bigint, $6::bigint, $6::bigint,
          $7::bigint, $8, 'bench'
        FROM generate_series(1, $2::int) AS g`,
-      [prefix, count, lot.suffix, lot.kind, lot.amountMicros, grantedAt, lot.expiresAt, SOURCE[lot.kind]],
+      [
+        prefix,
+        count,
+        lot.suffix,
+        lot.kind,
+        lot.amountMicros,
+        grantedAt,
+        lot.expiresAt,
+        SOURCE[lot.kind],
+        lot.scope ?? 'workspace',
+      ],
     );
     // The engine writes one `lot_granted` entry per lot; the invariant checker expects it.
     await q.query(
@@ -101,6 +113,26 @@ export function manyLots(now: number, count: number, amountMicros: number): Seed
     kind: 'purchased' as const,
     amountMicros,
     expiresAt: now + 365 * DAY_MS + (i + 1) * 1_000,
+  }));
+}
+
+/** The member ids of `seatLots`. */
+export function seatMember(i: number): string {
+  return `seat_${i}`;
+}
+
+/**
+ * One included lot per member for `count` members, a seat's credits for the period as per-seat
+ * plans grant them: a member's holds claim their own lot first, and only that member's work may
+ * draw it (after the promotional lot of `threeLots`, by burn order).
+ */
+export function seatLots(now: number, count: number, amountMicros: number): SeedLot[] {
+  return Array.from({ length: count }, (_, i) => ({
+    suffix: `seat_${i}`,
+    kind: 'included' as const,
+    amountMicros,
+    expiresAt: now + 30 * DAY_MS,
+    scope: `member:${seatMember(i)}` as const,
   }));
 }
 

@@ -5,14 +5,16 @@ import { type CycleFigures, ESTIMATE_MICROS, reserveCaptureLoop } from '../cycle
 import { type MoneyDriver, naiveDriver, oursDriver } from '../drivers.js';
 import { checkTouched, describeTally, type InvariantTally, mergeTallies } from '../invariants.js';
 import type { ResultRow } from '../report.js';
-import { MICROS, manyLots, seedLots, seedWorkspaces, threeLots } from '../seed.js';
+import { MICROS, manyLots, seatLots, seatMember, seedLots, seedWorkspaces, threeLots } from '../seed.js';
 import { openBenchStore } from '../stores.js';
 
 const CONCURRENCY = 64;
 /** Holds already open on the workspace in the variant that shows what many long tasks cost. */
 const OPEN_HOLDS = 1_000;
-/** Extra open lots in the variant that shows what many lots cost (per-seat credits: one a seat). */
+/** Extra open lots in the variant that shows what many lots cost. */
 const OPEN_LOTS = 1_000;
+/** Members with a seat lot each in the per-seat variant; every task is one member's. */
+const SEATS = 1_000;
 
 /** The informational variants of ours: what a workspace carries besides its three lots. */
 const LOADED_VARIANTS = [
@@ -20,6 +22,7 @@ const LOADED_VARIANTS = [
     key: 'open',
     openHolds: OPEN_HOLDS,
     openLots: 0,
+    seats: 0,
     label: `${OPEN_HOLDS.toLocaleString('en-US')} holds already open`,
     without: 'without open holds',
   },
@@ -27,8 +30,17 @@ const LOADED_VARIANTS = [
     key: 'lots',
     openHolds: 0,
     openLots: OPEN_LOTS,
+    seats: 0,
     label: `${OPEN_LOTS.toLocaleString('en-US')} more lots open`,
     without: 'with three lots',
+  },
+  {
+    key: 'seats',
+    openHolds: 0,
+    openLots: 0,
+    seats: SEATS,
+    label: `${SEATS.toLocaleString('en-US')} seat lots, each task a member's`,
+    without: 'with three lots and pooled work',
   },
 ] as const;
 
@@ -48,16 +60,30 @@ export const hotWorkload: Workload = {
         const figures = new Map<string, CycleFigures[]>();
         const tallies = new Map<string, InvariantTally[]>();
         let n = 0;
-        const once = async (driver: MoneyDriver, run: number, ms: number, openHolds = 0, openLots = 0) => {
+        const once = async (
+          driver: MoneyDriver,
+          run: number,
+          ms: number,
+          load: { openHolds: number; openLots: number; seats: number } = {
+            openHolds: 0,
+            openLots: 0,
+            seats: 0,
+          },
+        ) => {
+          const { openHolds, openLots, seats } = load;
           n += 1;
-          const prefix = `hot_${driver.variant}${openHolds > 0 ? '_open' : ''}${openLots > 0 ? '_lots' : ''}_${run}_`;
+          const prefix = `hot_${driver.variant}${openHolds > 0 ? '_open' : ''}${openLots > 0 ? '_lots' : ''}${seats > 0 ? '_seats' : ''}_${run}_`;
           const now = Date.now();
           await seedWorkspaces(bench.store.db, { prefix, count: 1, now, maxDeficitMicros: 5 * MICROS });
           await seedLots(
             bench.store.db,
             prefix,
             1,
-            [...threeLots(now, 1_000_000 * MICROS), ...manyLots(now, openLots, 1_000 * MICROS)],
+            [
+              ...threeLots(now, 1_000_000 * MICROS),
+              ...manyLots(now, openLots, 1_000 * MICROS),
+              ...seatLots(now, seats, 20 * MICROS),
+            ],
             now,
           );
           const ws = `${prefix}1`;
@@ -81,6 +107,9 @@ export const hotWorkload: Workload = {
             tag: `r${n}`,
             newReservationId,
             pickWorkspace: () => ws,
+            ...(seats > 0
+              ? { pickMember: (worker: number, i: number) => seatMember((worker * 7 + i * 61) % seats) }
+              : {}),
           });
         };
         // Warm up the JIT, the pool and the plan caches before anything is measured.
@@ -100,7 +129,7 @@ export const hotWorkload: Workload = {
           if (ctx.scale !== 'tiny') {
             const ours = drivers[0] as MoneyDriver;
             for (const v of LOADED_VARIANTS) {
-              const f = await once(ours, run, durationMs(ctx, 4_000), v.openHolds, v.openLots);
+              const f = await once(ours, run, durationMs(ctx, 4_000), v);
               ctx.log(
                 `  ${kind} ours with ${v.label} run ${run + 1}: ${f.opsPerSec.toFixed(0)} cycles/s, reserve p50 ${f.p50Ms.toFixed(2)} ms p99 ${f.p99Ms.toFixed(2)} ms`,
               );
