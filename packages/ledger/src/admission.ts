@@ -1,12 +1,4 @@
-import {
-  backs,
-  claimLots,
-  compareCreation,
-  needsOf,
-  noteAddedHold,
-  remainingOutliving,
-  summarizeHolds,
-} from './holds.js';
+import { backs, claimLots, compareCreation, needsOf, noteAddedHold, summarizeHolds } from './holds.js';
 import { assertNonNegativeMicros, minMicros, subtractMicros } from './money.js';
 import { assertNotDeleted } from './state.js';
 import type { Instant, Lot, Micros, Reservation, WorkspaceState } from './types.js';
@@ -80,7 +72,7 @@ export function simulateHolds(
     return { claimed: summary.claimed, shortfallMicros: summary.shortfallMicros };
   }
   const holds = summary.holds.filter((h) => h.id !== excludeReservationId);
-  return claimLots(state.policy, summary.claimable, holds);
+  return claimLots(summary.claimable, holds);
 }
 
 /**
@@ -127,9 +119,7 @@ export function worstCaseHoldDeficit(
   for (const member of members) {
     const need = needOf(member);
     totalNeed += need;
-    const own =
-      member === null ? 0 : remainingOutliving(claimable.privateByMember.get(member), latestOf(member));
-    totalExcess += Math.max(0, need - own);
+    totalExcess += Math.max(0, need - claimable.privateOutliving(member, latestOf(member)));
   }
   return Math.max(0, Math.min(totalExcess, totalNeed - shared));
 }
@@ -152,11 +142,7 @@ export function admission(state: WorkspaceState, request: AdmissionRequest, now:
   const { claimable } = summarizeHolds(state, now);
   const simulation = simulateHolds(state, now, request.excludeReservationId);
   // What the lots the request may draw have left, less what the holds claimed from them.
-  let drawable =
-    claimable.sharedOutliving(until) +
-    (request.memberId === null
-      ? 0
-      : remainingOutliving(claimable.privateByMember.get(request.memberId), until));
+  let drawable = claimable.sharedOutliving(until) + claimable.privateOutliving(request.memberId, until);
   for (const [lot, claimedMicros] of simulation.claimed) {
     if (backs(policy, lot, request.memberId, until)) drawable -= claimedMicros;
   }

@@ -40,18 +40,17 @@ export function backs(policy: WorkspacePolicy, lot: Lot, memberId: string | null
  * the same with a thousand seat lots as with three.
  */
 export interface ClaimableLots {
-  /** Every spendable lot in claim order: all private lots, then shared ones, each in burn order. */
-  readonly ordered: readonly Lot[];
   /** Each member's private lots, in burn order. */
   readonly privateByMember: ReadonlyMap<string, readonly Lot[]>;
   /** Lots any work may draw, in burn order. */
   readonly shared: readonly Lot[];
   /** What the shared lots that outlive `until` have left (holds not counted). */
   sharedOutliving(until: Instant): Micros;
+  /** What the member's private lots that outlive `until` have left (holds not counted). */
+  privateOutliving(memberId: string | null, until: Instant): Micros;
 }
 
 export function claimableLots(state: WorkspaceState, now: Instant): ClaimableLots {
-  const privateLots: Lot[] = [];
   const shared: Lot[] = [];
   const privateByMember = new Map<string, Lot[]>();
   for (const lot of inBurnOrder(state.lots)) {
@@ -61,14 +60,12 @@ export function claimableLots(state: WorkspaceState, now: Instant): ClaimableLot
       shared.push(lot);
       continue;
     }
-    privateLots.push(lot);
     const own = privateByMember.get(owner);
     if (own === undefined) privateByMember.set(owner, [lot]);
     else own.push(lot);
   }
   const sums = new Map<Instant, Micros>();
   return {
-    ordered: privateLots.concat(shared),
     privateByMember,
     shared,
     sharedOutliving(until) {
@@ -79,19 +76,24 @@ export function claimableLots(state: WorkspaceState, now: Instant): ClaimableLot
       }
       return sum;
     },
+    privateOutliving(memberId, until) {
+      return memberId === null ? 0 : remainingOutliving(privateByMember.get(memberId), until);
+    },
   };
 }
 
 /** What `lots` that outlive `until` have left. */
-export function remainingOutliving(lots: readonly Lot[] | undefined, until: Instant): Micros {
+function remainingOutliving(lots: readonly Lot[] | undefined, until: Instant): Micros {
   let sum = 0;
   for (const lot of lots ?? []) if (outlives(lot, until)) sum += lot.remainingMicros;
   return sum;
 }
 
-/** Spendable lots in the order simulated holds claim them (see `ClaimableLots`). */
+/** Spendable lots in the order simulated holds claim them: all private lots, then shared ones, each in burn order. */
 export function claimOrder(state: WorkspaceState, now: Instant): Lot[] {
-  return [...claimableLots(state, now).ordered];
+  const isPrivate = (lot: Lot) => lot.scope !== 'workspace' && !state.policy.seatPooling;
+  const spendable = inBurnOrder(state.lots).filter((lot) => isSpendable(lot, now));
+  return [...spendable.filter(isPrivate), ...spendable.filter((lot) => !isPrivate(lot))];
 }
 
 /** Per member (null: work not tied to one): what their holds need and when the last settles. */
@@ -144,7 +146,7 @@ export function summarizeHolds(state: WorkspaceState, now: Instant): HoldsSummar
   const last = base?.holds.at(-1);
   const summary =
     addition !== undefined && fits(base) && (last === undefined || compareCreation(last, addition.hold) < 0)
-      ? extend(base, state.policy, addition.hold, now)
+      ? extend(base, addition.hold, now)
       : replay(state, now);
   const stored: Stored = { ...summary, now, lots: state.lots, policy: state.policy };
   summaries.set(state.reservations, stored);
@@ -161,15 +163,15 @@ function replay(state: WorkspaceState, now: Instant): HoldsSummary {
     }
   }
   const claimable = claimableLots(state, now);
-  const { claimed, shortfallMicros } = claimLots(state.policy, claimable, holds);
+  const { claimed, shortfallMicros } = claimLots(claimable, holds);
   return { holds, claimable, claimed, shortfallMicros, ...needsOf(holds) };
 }
 
-function extend(base: HoldsSummary, policy: WorkspacePolicy, hold: Reservation, now: Instant): HoldsSummary {
+function extend(base: HoldsSummary, hold: Reservation, now: Instant): HoldsSummary {
   if (!isOutstanding(hold, now)) return base;
   // Only the lots holds touched are copied, not every lot.
   const claimed = new Map(base.claimed);
-  const left = claim(policy, base.claimable, claimed, hold);
+  const left = claim(base.claimable, claimed, hold);
   const needByMember = new Map(base.needByMember);
   const latestByMember = new Map(base.latestByMember);
   addNeed(needByMember, latestByMember, hold);
@@ -186,25 +188,19 @@ function extend(base: HoldsSummary, policy: WorkspacePolicy, hold: Reservation, 
 
 /** Lets `holds` claim lots in order, as if each were captured in full. */
 export function claimLots(
-  policy: WorkspacePolicy,
   claimable: ClaimableLots,
   holds: readonly Reservation[],
 ): { claimed: Map<Lot, Micros>; shortfallMicros: Micros } {
   const claimed = new Map<Lot, Micros>();
   let shortfallMicros = 0;
-  for (const hold of holds) shortfallMicros += claim(policy, claimable, claimed, hold);
+  for (const hold of holds) shortfallMicros += claim(claimable, claimed, hold);
   return { claimed, shortfallMicros };
 }
 
 /** Claims `hold` from the lots it may draw (`claimed` updated in place); answers the part no lot could back. */
-function claim(
-  policy: WorkspacePolicy,
-  claimable: ClaimableLots,
-  claimed: Map<Lot, Micros>,
-  hold: Reservation,
-): Micros {
-  const own =
-    hold.memberId === null || policy.seatPooling ? undefined : claimable.privateByMember.get(hold.memberId);
+function claim(claimable: ClaimableLots, claimed: Map<Lot, Micros>, hold: Reservation): Micros {
+  // With seats pooled no lot is private, so the member has none of their own.
+  const own = hold.memberId === null ? undefined : claimable.privateByMember.get(hold.memberId);
   const left = claimFrom(own, claimed, hold.heldMicros, hold.expiresAt);
   return claimFrom(claimable.shared, claimed, left, hold.expiresAt);
 }
