@@ -186,48 +186,24 @@ export class Transport {
     signal: AbortSignal | undefined,
   ): Promise<AttemptOutcome> {
     if (signal?.aborted) throw new RequestAbortedError({ cause: signal.reason });
-    const options = {
-      method: spec.method,
-      headers,
-      ...(searchParams ? { searchParams } : {}),
-      ...(spec.body === undefined ? {} : { json: spec.body }),
-    };
-    if (this.#kyTimesOut && timeoutMs <= MAX_KY_TIMEOUT_MS) {
-      try {
-        const response = await this.#ky(spec.path, {
-          ...options,
-          timeout: timeoutMs,
-          ...(signal ? { signal } : {}),
-        });
-        const text = await response.text();
-        return { kind: 'response', status: response.status, headers: response.headers, text };
-      } catch (error) {
-        if (signal?.aborted) throw new RequestAbortedError({ cause: signal.reason });
-        if (error instanceof KyTimeoutError) return { kind: 'timeout', cause: error };
-        return { kind: 'network', cause: error };
-      }
-    }
-    // One controller per attempt joins the caller's signal and our timeout, so a timeout aborts
-    // only this attempt and the loop can tell the two apart.
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const own =
+      this.#kyTimesOut && timeoutMs <= MAX_KY_TIMEOUT_MS ? undefined : ownTimeLimit(timeoutMs, signal);
     try {
-      const response = await this.#ky(spec.path, { ...options, signal: controller.signal });
+      const response = await this.#ky(spec.path, {
+        method: spec.method,
+        headers,
+        ...(searchParams ? { searchParams } : {}),
+        ...(spec.body === undefined ? {} : { json: spec.body }),
+        ...(own ? { signal: own.signal } : { timeout: timeoutMs, ...(signal ? { signal } : {}) }),
+      });
       const text = await response.text();
       return { kind: 'response', status: response.status, headers: response.headers, text };
     } catch (error) {
       if (signal?.aborted) throw new RequestAbortedError({ cause: signal.reason });
-      if (timedOut) return { kind: 'timeout', cause: error };
+      if (own?.timedOut() || error instanceof KyTimeoutError) return { kind: 'timeout', cause: error };
       return { kind: 'network', cause: error };
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      own?.dispose();
     }
   }
 
@@ -264,6 +240,29 @@ export class Transport {
     }
     return parsed.data;
   }
+}
+
+/**
+ * One controller per attempt joins the caller's signal and a timer, so a timeout aborts only this
+ * attempt (body included) and the loop can tell the two apart.
+ */
+function ownTimeLimit(timeoutMs: number, signal: AbortSignal | undefined) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 function toSearchParams(query: Record<string, QueryValue> | undefined): URLSearchParams | undefined {
